@@ -1,0 +1,37 @@
+//! A person or vehicle passing a checkpoint (highway exit, station, compound gate).
+
+use sea_orm::entity::prelude::*;
+
+use crate::{Agency, Direction};
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "checkpoint_entry")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub checkpoint_name: String,
+    pub org_id: i64,
+    /// Copy of the checkpoint unit's path, for scope.
+    pub org_path: String,
+    pub direction: Direction,
+    pub passed_at: DateTimeUtc,
+    /// The registered person, when identified.
+    pub person_id: Option<i64>,
+    /// Details of a traveller not (yet) registered as a person.
+    pub traveller_name: Option<String>,
+    pub traveller_document: Option<String>,
+    pub traveller_phone: Option<String>,
+    pub vehicle_plate: Option<String>,
+    pub from_place: Option<String>,
+    pub from_risk_area: bool,
+    pub temperature_decidegrees: Option<i32>,
+    pub recorded_by: String,
+    pub recorded_by_agency: Agency,
+    pub idempotency_key: String,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

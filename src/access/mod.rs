@@ -1,0 +1,29 @@
+//! The access policy and its application: declared in [`policy`], applied to SQL in
+//! [`scope`] (where) and to rows in [`person_view`] (how much).
+
+pub mod person_view;
+pub mod policy;
+pub mod scope;
+
+pub use person_view::{PersonView, Reach};
+pub use policy::{access, may_see, Access, Data};
+
+use crate::{
+    auth::Principal,
+    error::{AppError, AppResult},
+};
+
+/// Refuses the operation unless the principal has at least `required` access to `data`.
+///
+/// The GraphQL layer already hides what a principal may not use; domain functions still
+/// check, so no caller can reach data the policy does not allow.
+pub fn require(principal: &Principal, data: Data, required: Access) -> AppResult<()> {
+    if access(principal.agency, principal.role, data) >= required {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(format!(
+            "{} {} users may not do this",
+            principal.agency, principal.role
+        )))
+    }
+}

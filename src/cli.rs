@@ -1,0 +1,156 @@
+//! The command line of the one binary.
+
+use std::{path::PathBuf, time::Duration};
+
+use clap::{Parser, Subcommand};
+use entity::{Agency, Role};
+
+use crate::{
+    auth::{mint_token, TokenSpec},
+    config::Config,
+    demo, graphql,
+    startup::{prepare_state, Application, StartupError},
+};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lianfang",
+    version,
+    about = "Joint epidemic-response data-sharing API (联防联控)"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub config: Config,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run pending migrations, load the demo city into an empty database, and serve
+    /// (the default).
+    Serve,
+    /// Run pending migrations and exit.
+    Migrate,
+    /// Load the demo city into an empty database and exit.
+    SeedDemo,
+    /// Write the full GraphQL schema (SDL).
+    ExportSchema {
+        #[arg(long, default_value = "schema.graphql")]
+        out: PathBuf,
+    },
+    /// Print a signed development token (HS256 with JWT_SECRET) on stdout, and nothing else.
+    Token {
+        #[arg(long, value_parser = parse_agency)]
+        agency: Agency,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Code of the jurisdiction org unit, e.g. DEMO-01-01-01.
+        #[arg(long)]
+        org: String,
+        #[arg(long, default_value = "dev-user")]
+        sub: String,
+        #[arg(long, default_value = "Development user")]
+        name: String,
+        /// Lifetime, e.g. `30m`, `12h`, `7d`.
+        #[arg(long, default_value = "12h", value_parser = humantime::parse_duration)]
+        ttl: Duration,
+    },
+}
+
+fn parse_agency(raw: &str) -> Result<Agency, String> {
+    raw.to_ascii_uppercase().parse().map_err(|e| format!("{e}"))
+}
+
+fn parse_role(raw: &str) -> Result<Role, String> {
+    raw.to_ascii_uppercase().parse().map_err(|e| format!("{e}"))
+}
+
+pub async fn run(cli: Cli) -> Result<(), StartupError> {
+    let config = cli.config;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(&config).await,
+        Command::Migrate => {
+            prepare_state(&config).await?;
+            tracing::info!("migrations are up to date");
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let state = prepare_state(&config).await?;
+            if !state.orgs.is_empty()? {
+                return Err(
+                    "the database already holds org units; seed-demo loads only an empty database"
+                        .into(),
+                );
+            }
+            let summary = demo::seed(&state.db, config.demo_residents).await?;
+            tracing::info!(?summary, "loaded the demo city");
+            Ok(())
+        }
+        Command::ExportSchema { out } => {
+            std::fs::write(&out, graphql::sdl())?;
+            eprintln!("wrote {}", out.display());
+            Ok(())
+        }
+        Command::Token {
+            agency,
+            role,
+            org,
+            sub,
+            name,
+            ttl,
+        } => {
+            let token = mint_token(
+                &config,
+                &TokenSpec {
+                    subject: sub,
+                    name,
+                    agency,
+                    role,
+                    org,
+                    ttl,
+                },
+            )?;
+            println!("{token}");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: &Config) -> Result<(), StartupError> {
+    if config.uses_dev_secret() {
+        tracing::warn!(
+            "JWT_SECRET is the built-in DEVELOPMENT secret: anyone can mint tokens for this server. \
+             Set JWT_SECRET or JWT_PUBLIC_KEY_FILE before holding real data."
+        );
+    }
+    let app = Application::build(config).await?;
+    let base = format!("http://{}", display_addr(&config.bind_addr, app.port()));
+    println!("Lianfang (联防联控) is serving on {base}");
+    println!("  GraphiQL:  {base}/graphiql");
+    println!("  GraphQL:   {base}/graphql   health: {base}/health   ready: {base}/ready");
+    if config.jwt_public_key_file.is_none() {
+        println!("\nDemo tokens (valid 12 h): paste one into GraphiQL's token field.");
+        for user in demo::DEMO_USERS {
+            let spec = user.token_spec(Duration::from_secs(12 * 3600));
+            let token = mint_token(config, &spec)?;
+            println!(
+                "\n  {} {} — {} ({})\n  {token}",
+                user.agency, user.role, user.name, user.org
+            );
+        }
+        println!();
+    }
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+fn display_addr(bind: &str, port: u16) -> String {
+    let host = bind.rsplit_once(':').map_or(bind, |(host, _)| host);
+    let host = if host == "0.0.0.0" || host.is_empty() {
+        "127.0.0.1"
+    } else {
+        host
+    };
+    format!("{host}:{port}")
+}

@@ -1,0 +1,98 @@
+//! Configuration from the environment: one struct, every setting with a default that serves
+//! the embedded (SQLite) mode. The README lists them all.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+/// Development secret for HS256 tokens. The server warns loudly when it is in use.
+pub const DEV_JWT_SECRET: &str = "lianfang-development-secret-do-not-use-in-production";
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Database URL: `sqlite://path?mode=rwc` (embedded) or `postgres://...` (production).
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/lianfang.db?mode=rwc"
+    )]
+    pub database_url: String,
+
+    /// Largest number of pooled database connections.
+    #[arg(long, env = "DB_MAX_CONNECTIONS", default_value_t = 10)]
+    pub db_max_connections: u32,
+
+    /// Address the HTTP server listens on.
+    #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8080")]
+    pub bind_addr: String,
+
+    /// Shared secret for HS256 tokens (development). Ignored when JWT_PUBLIC_KEY_FILE is set.
+    #[arg(long, env = "JWT_SECRET", default_value = DEV_JWT_SECRET, hide_env_values = true)]
+    pub jwt_secret: String,
+
+    /// PEM public key (RSA for RS256 or EC P-256 for ES256). When set, only that algorithm
+    /// is accepted and HS256 is refused.
+    #[arg(long, env = "JWT_PUBLIC_KEY_FILE")]
+    pub jwt_public_key_file: Option<PathBuf>,
+
+    /// Required `iss` claim.
+    #[arg(long, env = "JWT_ISSUER", default_value = "lianfang")]
+    pub jwt_issuer: String,
+
+    /// Required `aud` claim.
+    #[arg(long, env = "JWT_AUDIENCE", default_value = "lianfang-api")]
+    pub jwt_audience: String,
+
+    /// Clock skew tolerated on `exp`, in seconds.
+    #[arg(long, env = "JWT_LEEWAY_SECS", default_value_t = 30)]
+    pub jwt_leeway_secs: u64,
+
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576)]
+    pub max_body_bytes: usize,
+
+    /// Deepest allowed selection nesting.
+    #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 12)]
+    pub max_query_depth: usize,
+
+    /// Highest allowed query complexity (each field costs 1; a list costs its page size
+    /// times its selection).
+    #[arg(long, env = "MAX_QUERY_COMPLEXITY", default_value_t = 10_000)]
+    pub max_query_complexity: usize,
+
+    /// Largest `first` a list accepts.
+    #[arg(long, env = "MAX_PAGE_SIZE", default_value_t = 100)]
+    pub max_page_size: u32,
+
+    /// Largest number of operations in one batched (JSON array) request.
+    #[arg(long, env = "MAX_BATCH_OPERATIONS", default_value_t = 10)]
+    pub max_batch_operations: usize,
+
+    /// Load the demo city into an empty database when serving.
+    #[arg(long, env = "SEED_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
+    pub seed_demo: bool,
+
+    /// Number of generated residents in the demo city.
+    #[arg(long, env = "DEMO_RESIDENTS", default_value_t = 3000)]
+    pub demo_residents: u32,
+}
+
+impl Config {
+    /// The defaults, overridden by whatever the environment sets.
+    pub fn from_env() -> Result<Self, clap::Error> {
+        #[derive(clap::Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            config: Config,
+        }
+        <Wrapper as clap::Parser>::try_parse_from(["lianfang"]).map(|w| w.config)
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.database_url.starts_with("postgres")
+    }
+
+    pub fn uses_dev_secret(&self) -> bool {
+        self.jwt_public_key_file.is_none() && self.jwt_secret == DEV_JWT_SECRET
+    }
+}

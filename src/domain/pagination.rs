@@ -1,0 +1,66 @@
+//! Bounded pages for every list.
+
+use super::values::Cursor;
+use crate::error::{AppError, AppResult};
+
+/// Page size when the client gives no `first`.
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
+
+/// A validated page request: at most the configured page size, after an optional cursor.
+#[derive(Debug, Clone)]
+pub struct PageRequest {
+    pub first: u64,
+    pub after: Option<Cursor>,
+}
+
+impl PageRequest {
+    /// `first` beyond `max` is LIMIT_EXCEEDED; a cursor of another list or garbage is
+    /// BAD_USER_INPUT.
+    pub fn parse(list: &str, first: Option<i32>, after: Option<&str>, max: u32) -> AppResult<Self> {
+        let first = match first {
+            None => DEFAULT_PAGE_SIZE.min(u64::from(max)),
+            Some(n) if n < 0 => return Err(AppError::bad_input("first", "must not be negative")),
+            Some(n) if n.unsigned_abs() > max => {
+                return Err(AppError::LimitExceeded(format!(
+                    "first: at most {max} items per page"
+                )))
+            }
+            Some(n) => u64::from(n.unsigned_abs()),
+        };
+        let after = after
+            .map(|raw| {
+                Cursor::decode(list, raw)
+                    .ok_or_else(|| AppError::bad_input("after", "not a cursor of this list"))
+            })
+            .transpose()?;
+        Ok(Self { first, after })
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub has_next_page: bool,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from rows fetched with `LIMIT first + 1`: the extra row only says
+    /// that there is more.
+    pub fn from_overfetch(mut rows: Vec<T>, first: u64) -> Self {
+        let limit = usize::try_from(first).unwrap_or(usize::MAX);
+        let has_next_page = rows.len() > limit;
+        rows.truncate(limit);
+        Self {
+            items: rows,
+            has_next_page,
+        }
+    }
+
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            has_next_page: self.has_next_page,
+        }
+    }
+}

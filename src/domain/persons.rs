@@ -1,0 +1,659 @@
+//! Persons: one record per human, registered by any agency and seen per the policy.
+
+use std::{collections::HashMap, sync::Arc};
+
+use chrono::{NaiveDate, Utc};
+use entity::{person, person_provenance, DocumentType, OrgLevel, Sex};
+use sea_orm::{
+    prelude::Expr,
+    sea_query::{ExprTrait, OnConflict},
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+
+use super::{
+    org_units::OrgUnit,
+    pagination::{Page, PageRequest},
+    values::{BoundedText, Cursor, Document, OrgPath, PersonName, Phone},
+    vulnerability::Vulnerability,
+};
+use crate::{
+    access::{self, scope, Access, Data, PersonView, Reach},
+    audit::Actor,
+    auth::Principal,
+    db,
+    error::{is_unique_violation, AppError, AppResult},
+    state::AppState,
+};
+
+/// Name of the list in cursors.
+pub const LIST: &str = "persons";
+const DOCUMENT_INDEX: &str = "uq_person_document_type_document_number";
+
+/// Filters of the `persons` list; each narrows the principal's jurisdiction further.
+#[derive(Debug, Default, Clone)]
+pub struct PersonFilter {
+    pub org_unit: Option<Arc<OrgUnit>>,
+    pub name_prefix: Option<PersonName>,
+    pub phone: Option<Phone>,
+    pub vulnerable: Option<bool>,
+    pub vulnerability: Option<Vulnerability>,
+}
+
+/// A registration (登记): a new person, or a new report of a known one.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub document: Option<Document>,
+    pub name: PersonName,
+    pub sex: Option<Sex>,
+    pub birth_date: Option<NaiveDate>,
+    pub phone: Option<Phone>,
+    pub address: Option<BoundedText>,
+    pub residence: Arc<OrgUnit>,
+}
+
+/// Changes to a person's record; `None` leaves a field as it is.
+#[derive(Debug, Default, Clone)]
+pub struct Changes {
+    pub name: Option<PersonName>,
+    pub sex: Option<Sex>,
+    pub birth_date: Option<NaiveDate>,
+    pub phone: Option<Phone>,
+    pub address: Option<BoundedText>,
+    pub residence: Option<Arc<OrgUnit>>,
+}
+
+/// One person, if the principal reaches them in its jurisdiction; NOT_FOUND otherwise,
+/// without saying whether the person exists elsewhere.
+#[tracing::instrument(skip(state, actor), fields(request_id = %actor.request_id))]
+pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<PersonView> {
+    access::require(
+        &actor.principal,
+        Data::PersonIdentity,
+        Access::Pseudonymized,
+    )?;
+    let model = person::Entity::find_by_id(id)
+        .filter(scope::persons_in_jurisdiction(&actor.principal))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound { entity: "Person" })?;
+    actor.record_reads("Person", [model.id])?;
+    Ok(PersonView::new(
+        &actor.principal,
+        model,
+        Reach::Jurisdiction,
+    ))
+}
+
+/// Look-up by identity document, for the agencies that see numbers in full.
+#[tracing::instrument(skip(state, actor, number), fields(request_id = %actor.request_id))]
+pub async fn by_document(
+    state: &AppState,
+    actor: &Actor,
+    kind: DocumentType,
+    number: &str,
+) -> AppResult<PersonView> {
+    access::require(&actor.principal, Data::DocumentNumber, Access::Read)?;
+    let document = Document::parse(kind, number).map_err(|m| AppError::bad_input("number", m))?;
+    let model = person::Entity::find()
+        .filter(person::Column::DocumentType.eq(document.kind()))
+        .filter(person::Column::DocumentNumber.eq(document.number()))
+        .filter(scope::persons_in_jurisdiction(&actor.principal))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound { entity: "Person" })?;
+    actor.record_reads("Person", [model.id])?;
+    Ok(PersonView::new(
+        &actor.principal,
+        model,
+        Reach::Jurisdiction,
+    ))
+}
+
+/// A page of the persons in the principal's jurisdiction, ordered by residence then id,
+/// so that a grid's residents come together and the scope index serves the order.
+#[tracing::instrument(skip(state, actor), fields(request_id = %actor.request_id))]
+pub async fn list(
+    state: &AppState,
+    actor: &Actor,
+    filter: &PersonFilter,
+    page: &PageRequest,
+) -> AppResult<Page<PersonView>> {
+    access::require(
+        &actor.principal,
+        Data::PersonIdentity,
+        Access::Pseudonymized,
+    )?;
+    let mut select = person::Entity::find().filter(list_condition(&actor.principal, filter)?);
+    match &page.after {
+        None => {}
+        Some(Cursor::PathId(path, id)) => {
+            select = select.filter(
+                Expr::tuple([
+                    Expr::col(person::Column::ResidencePath),
+                    Expr::col(person::Column::Id),
+                ])
+                .gt(Expr::tuple([Expr::val(path.as_str()), Expr::val(*id)])),
+            );
+        }
+        Some(Cursor::Id(_)) => {
+            return Err(AppError::bad_input("after", "not a cursor of this list"))
+        }
+    }
+    let rows = select
+        .order_by_asc(person::Column::ResidencePath)
+        .order_by_asc(person::Column::Id)
+        .limit(page.first + 1)
+        .all(&state.db)
+        .await?;
+    let page = Page::from_overfetch(rows, page.first);
+    actor.record_reads("Person", page.items.iter().map(|p| p.id))?;
+    Ok(page.map(|model| PersonView::new(&actor.principal, model, Reach::Jurisdiction)))
+}
+
+/// The cursor of a person in the `persons` list.
+pub fn cursor_of(view: &PersonView) -> AppResult<String> {
+    let path = OrgPath::parse(view.residence_path()).ok_or_else(|| {
+        AppError::internal(format!(
+            "person {} has a malformed residence path",
+            view.id()
+        ))
+    })?;
+    Ok(Cursor::PathId(path, view.id()).encode(LIST))
+}
+
+/// How many persons the list would hold across all pages.
+pub async fn count(state: &AppState, actor: &Actor, filter: &PersonFilter) -> AppResult<u64> {
+    access::require(
+        &actor.principal,
+        Data::PersonIdentity,
+        Access::Pseudonymized,
+    )?;
+    Ok(person::Entity::find()
+        .filter(list_condition(&actor.principal, filter)?)
+        .count(&state.db)
+        .await?)
+}
+
+fn list_condition(principal: &Principal, filter: &PersonFilter) -> AppResult<Condition> {
+    let mut condition = scope::persons_in_jurisdiction(principal);
+    if let Some(unit) = &filter.org_unit {
+        condition = condition.add(scope::within(person::Column::ResidencePath, &unit.path));
+    }
+    if let Some(prefix) = &filter.name_prefix {
+        access::require(principal, Data::PersonIdentity, Access::Read)?;
+        condition = condition
+            .add(person::Column::Name.gte(prefix.as_str()))
+            .add(person::Column::Name.lt(prefix_upper_bound(prefix.as_str())));
+    }
+    if let Some(phone) = &filter.phone {
+        access::require(principal, Data::PersonIdentity, Access::Read)?;
+        condition = condition.add(person::Column::Phone.eq(phone.as_str()));
+    }
+    if let Some(vulnerable) = filter.vulnerable {
+        access::require(principal, Data::Vulnerability, Access::Read)?;
+        condition = condition.add(if vulnerable {
+            person::Column::Vulnerabilities.ne(0)
+        } else {
+            person::Column::Vulnerabilities.eq(0)
+        });
+    }
+    if let Some(flag) = filter.vulnerability {
+        access::require(principal, Data::Vulnerability, Access::Read)?;
+        condition = condition.add(
+            Expr::col(person::Column::Vulnerabilities)
+                .bit_and(flag.bit())
+                .ne(0),
+        );
+    }
+    Ok(condition)
+}
+
+/// The smallest string above every string that starts with `prefix`, in byte order.
+fn prefix_upper_bound(prefix: &str) -> String {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32);
+        if let Some(next) = next {
+            chars.push(next);
+            return chars.into_iter().collect();
+        }
+    }
+    char::MAX.to_string()
+}
+
+/// Registers a person, or records another agency's report of a known one.
+///
+/// The same document number never makes a second record: it updates the one there is and
+/// adds the registering agency to its provenance. A known person living in another
+/// jurisdiction is moved to the registering one (a relocation, audited with that reason),
+/// provided the name matches the one on record.
+#[tracing::instrument(skip(state, actor, registration), fields(request_id = %actor.request_id))]
+pub async fn register(
+    state: &AppState,
+    actor: &Actor,
+    registration: Registration,
+) -> AppResult<PersonView> {
+    access::require(&actor.principal, Data::PersonIdentity, Access::ReadWrite)?;
+    check_residence(&actor.principal, &registration.residence, "input.residence")?;
+    let registration = reconcile_with_document(registration)?;
+    // Two agencies registering the same new number at once: one insert wins, the other
+    // hits the unique index and runs again as an update.
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let txn = db::begin_write(&state.db).await?;
+        match register_in(&txn, actor, &registration).await {
+            Ok(model) => {
+                txn.commit().await?;
+                return Ok(PersonView::new(
+                    &actor.principal,
+                    model,
+                    Reach::Jurisdiction,
+                ));
+            }
+            Err(RegisterError::Retry) if attempts < 3 => txn.rollback().await?,
+            Err(RegisterError::Retry) => {
+                return Err(AppError::internal(
+                    "registration kept racing another writer",
+                ))
+            }
+            Err(RegisterError::App(err)) => {
+                txn.rollback().await?;
+                return Err(err);
+            }
+        }
+    }
+}
+
+enum RegisterError {
+    Retry,
+    App(AppError),
+}
+
+impl From<AppError> for RegisterError {
+    fn from(err: AppError) -> Self {
+        Self::App(err)
+    }
+}
+
+impl From<sea_orm::DbErr> for RegisterError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        if is_unique_violation(&err, DOCUMENT_INDEX) {
+            Self::Retry
+        } else {
+            Self::App(err.into())
+        }
+    }
+}
+
+async fn register_in(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    registration: &Registration,
+) -> Result<person::Model, RegisterError> {
+    let principal = &actor.principal;
+    let now = Utc::now();
+    let existing = match &registration.document {
+        Some(document) => {
+            person::Entity::find()
+                .filter(person::Column::DocumentType.eq(document.kind()))
+                .filter(person::Column::DocumentNumber.eq(document.number()))
+                .one(txn)
+                .await?
+        }
+        None => None,
+    };
+    let (model, reason) = match existing {
+        Some(current) => {
+            let in_scope = principal
+                .jurisdiction()
+                .contains_str(&current.residence_path);
+            if !in_scope && current.name != registration.name.as_str() {
+                return Err(AppError::bad_input(
+                    "input.name",
+                    "does not match the name registered with this document",
+                )
+                .into());
+            }
+            let changes = person::ActiveModel {
+                name: Set(registration.name.as_str().to_owned()),
+                sex: registration.sex.map_or(NotSet, Set),
+                birth_date: registration.birth_date.map_or(NotSet, |d| Set(Some(d))),
+                phone: registration
+                    .phone
+                    .as_ref()
+                    .map_or(NotSet, |p| Set(Some(p.as_str().to_owned()))),
+                address: registration
+                    .address
+                    .as_ref()
+                    .map_or(NotSet, |a| Set(Some(a.clone().into_inner()))),
+                residence_org_id: Set(registration.residence.id),
+                residence_path: Set(registration.residence.path.as_str().to_owned()),
+                ..Default::default()
+            };
+            let updated = update_versioned(txn, current.id, current.version, changes, now)
+                .await?
+                .ok_or(RegisterError::Retry)?;
+            let reason =
+                (!in_scope).then_some("relocated from another jurisdiction on re-registration");
+            (updated, reason)
+        }
+        None => {
+            let inserted = person::Entity::insert(person::ActiveModel {
+                document_type: Set(registration.document.as_ref().map(Document::kind)),
+                document_number: Set(registration
+                    .document
+                    .as_ref()
+                    .map(|d| d.number().to_owned())),
+                name: Set(registration.name.as_str().to_owned()),
+                sex: Set(registration.sex.unwrap_or(Sex::Unknown)),
+                birth_date: Set(registration.birth_date),
+                phone: Set(registration.phone.as_ref().map(|p| p.as_str().to_owned())),
+                address: Set(registration
+                    .address
+                    .as_ref()
+                    .map(|a| a.clone().into_inner())),
+                residence_org_id: Set(registration.residence.id),
+                residence_path: Set(registration.residence.path.as_str().to_owned()),
+                vulnerabilities: Set(0),
+                vulnerability_note: Set(None),
+                merged_into_id: Set(None),
+                version: Set(1),
+                created_at: Set(now),
+                updated_at: Set(now),
+                created_by_agency: Set(principal.agency),
+                ..Default::default()
+            })
+            .exec_with_returning(txn)
+            .await?;
+            (inserted, None)
+        }
+    };
+    record_provenance(txn, model.id, principal, now).await?;
+    actor
+        .record_write(txn, "registerPerson", "Person", &[model.id], reason)
+        .await?;
+    Ok(model)
+}
+
+/// Adds one report by the principal's agency to a person's provenance, in one statement.
+async fn record_provenance(
+    txn: &impl ConnectionTrait,
+    person_id: i64,
+    principal: &Principal,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    person_provenance::Entity::insert(person_provenance::ActiveModel {
+        person_id: Set(person_id),
+        agency: Set(principal.agency),
+        first_reported_at: Set(now),
+        last_reported_at: Set(now),
+        last_reported_by: Set(principal.subject.clone()),
+        report_count: Set(1),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([
+            person_provenance::Column::PersonId,
+            person_provenance::Column::Agency,
+        ])
+        .update_columns([
+            person_provenance::Column::LastReportedAt,
+            person_provenance::Column::LastReportedBy,
+        ])
+        .value(
+            person_provenance::Column::ReportCount,
+            Expr::col((
+                person_provenance::Entity,
+                person_provenance::Column::ReportCount,
+            ))
+            .add(1),
+        )
+        .to_owned(),
+    )
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+/// Updates a person's record if it is still at `expected_version`; CONFLICT otherwise.
+#[tracing::instrument(skip(state, actor, changes), fields(request_id = %actor.request_id))]
+pub async fn update(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    expected_version: i32,
+    changes: Changes,
+) -> AppResult<PersonView> {
+    access::require(&actor.principal, Data::PersonIdentity, Access::ReadWrite)?;
+    if let Some(residence) = &changes.residence {
+        check_residence(&actor.principal, residence, "input.residence")?;
+    }
+    let txn = db::begin_write(&state.db).await?;
+    let current = find_for_write(&txn, &actor.principal, id).await?;
+    check_against_document(&current, changes.sex, changes.birth_date)?;
+    let active = person::ActiveModel {
+        name: changes.name.map_or(NotSet, |n| Set(n.into_inner())),
+        sex: changes.sex.map_or(NotSet, Set),
+        birth_date: changes.birth_date.map_or(NotSet, |d| Set(Some(d))),
+        phone: changes.phone.map_or(NotSet, |p| Set(Some(p.into_inner()))),
+        address: changes
+            .address
+            .map_or(NotSet, |a| Set(Some(a.into_inner()))),
+        residence_org_id: changes.residence.as_ref().map_or(NotSet, |r| Set(r.id)),
+        residence_path: changes
+            .residence
+            .as_ref()
+            .map_or(NotSet, |r| Set(r.path.as_str().to_owned())),
+        ..Default::default()
+    };
+    let updated = update_versioned(&txn, id, expected_version, active, Utc::now())
+        .await?
+        .ok_or(AppError::Conflict {
+            entity: "Person",
+            id,
+            current_version: current.version,
+        })?;
+    actor
+        .record_write(&txn, "updatePerson", "Person", &[id], None)
+        .await?;
+    txn.commit().await?;
+    Ok(PersonView::new(
+        &actor.principal,
+        updated,
+        Reach::Jurisdiction,
+    ))
+}
+
+/// Sets a person's vulnerability flags (civil affairs and the community).
+#[tracing::instrument(skip(state, actor, note), fields(request_id = %actor.request_id))]
+pub async fn set_vulnerabilities(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    expected_version: i32,
+    flags: &[Vulnerability],
+    note: Option<BoundedText>,
+) -> AppResult<PersonView> {
+    access::require(&actor.principal, Data::Vulnerability, Access::ReadWrite)?;
+    let txn = db::begin_write(&state.db).await?;
+    let current = find_for_write(&txn, &actor.principal, id).await?;
+    let active = person::ActiveModel {
+        vulnerabilities: Set(Vulnerability::to_bits(flags)),
+        vulnerability_note: Set(note.map(BoundedText::into_inner)),
+        ..Default::default()
+    };
+    let updated = update_versioned(&txn, id, expected_version, active, Utc::now())
+        .await?
+        .ok_or(AppError::Conflict {
+            entity: "Person",
+            id,
+            current_version: current.version,
+        })?;
+    actor
+        .record_write(&txn, "setVulnerabilities", "Person", &[id], None)
+        .await?;
+    txn.commit().await?;
+    Ok(PersonView::new(
+        &actor.principal,
+        updated,
+        Reach::Jurisdiction,
+    ))
+}
+
+/// The provenance rows of many persons at once (one statement, for the DataLoader).
+pub async fn provenance_of(
+    db: &impl ConnectionTrait,
+    person_ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<person_provenance::Model>>> {
+    let rows = person_provenance::Entity::find()
+        .filter(person_provenance::Column::PersonId.is_in(person_ids.iter().copied()))
+        .order_by_asc(person_provenance::Column::FirstReportedAt)
+        .all(db)
+        .await?;
+    let mut by_person: HashMap<i64, Vec<_>> = HashMap::new();
+    for row in rows {
+        by_person.entry(row.person_id).or_default().push(row);
+    }
+    Ok(by_person)
+}
+
+async fn find_for_write(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    id: i64,
+) -> AppResult<person::Model> {
+    person::Entity::find_by_id(id)
+        .filter(scope::persons_in_jurisdiction(principal))
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound { entity: "Person" })
+}
+
+/// `UPDATE person SET ..., version = version + 1 WHERE id = ? AND version = ?`: the
+/// optimistic lock. `None` when someone else changed the record first.
+async fn update_versioned(
+    txn: &DatabaseTransaction,
+    id: i64,
+    expected_version: i32,
+    mut changes: person::ActiveModel,
+    now: chrono::DateTime<Utc>,
+) -> Result<Option<person::Model>, sea_orm::DbErr> {
+    changes.version = Set(expected_version + 1);
+    changes.updated_at = Set(now);
+    let mut rows = person::Entity::update_many()
+        .set(changes)
+        .filter(person::Column::Id.eq(id))
+        .filter(person::Column::Version.eq(expected_version))
+        .exec_with_returning(txn)
+        .await?;
+    Ok(rows.pop())
+}
+
+/// A residence must be a grid inside the principal's jurisdiction.
+fn check_residence(principal: &Principal, unit: &OrgUnit, field: &str) -> AppResult<()> {
+    if unit.level != OrgLevel::Grid {
+        return Err(AppError::bad_input(
+            field,
+            "must be a grid (网格), the lowest org level",
+        ));
+    }
+    if !principal.jurisdiction().contains(&unit.path) {
+        return Err(AppError::forbidden(format!(
+            "{field}: the grid lies outside your jurisdiction"
+        )));
+    }
+    Ok(())
+}
+
+/// Fills sex and birth date from a resident ID number and refuses values that contradict it.
+fn reconcile_with_document(mut registration: Registration) -> AppResult<Registration> {
+    let Some(id) = registration
+        .document
+        .as_ref()
+        .and_then(Document::resident_id)
+    else {
+        return Ok(registration);
+    };
+    let encoded_birth = id.birth_date();
+    let encoded_sex = sex_of_resident_id(id.as_str());
+    if registration.birth_date.is_some_and(|d| d != encoded_birth) {
+        return Err(AppError::bad_input(
+            "input.birthDate",
+            "does not match the resident ID number",
+        ));
+    }
+    if registration
+        .sex
+        .is_some_and(|s| s != Sex::Unknown && s != encoded_sex)
+    {
+        return Err(AppError::bad_input(
+            "input.sex",
+            "does not match the resident ID number",
+        ));
+    }
+    registration.birth_date = Some(encoded_birth);
+    registration.sex = Some(encoded_sex);
+    Ok(registration)
+}
+
+fn check_against_document(
+    current: &person::Model,
+    sex: Option<Sex>,
+    birth_date: Option<NaiveDate>,
+) -> AppResult<()> {
+    if current.document_type != Some(DocumentType::ResidentId) {
+        return Ok(());
+    }
+    let Some(number) = current.document_number.as_deref() else {
+        return Ok(());
+    };
+    let Ok(id) = super::values::ResidentId::parse(number) else {
+        return Ok(());
+    };
+    if birth_date.is_some_and(|d| d != id.birth_date()) {
+        return Err(AppError::bad_input(
+            "input.birthDate",
+            "does not match the resident ID number",
+        ));
+    }
+    if sex.is_some_and(|s| s != sex_of_resident_id(id.as_str())) {
+        return Err(AppError::bad_input(
+            "input.sex",
+            "does not match the resident ID number",
+        ));
+    }
+    Ok(())
+}
+
+/// The 17th digit of a resident ID number is odd for men and even for women.
+fn sex_of_resident_id(number: &str) -> Sex {
+    match number.as_bytes().get(16).map(|b| (b - b'0') % 2) {
+        Some(1) => Sex::Male,
+        Some(_) => Sex::Female,
+        None => Sex::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_prefix_upper_bound_follows_every_extension_of_the_prefix() {
+        let bound = prefix_upper_bound("张");
+        for name in ["张", "张伟", "张\u{10FFFF}"] {
+            assert!(name >= "张" && name < bound.as_str(), "{name}");
+        }
+        assert!("弛" >= bound.as_str() || !"弛".starts_with('张'));
+        assert_eq!(prefix_upper_bound("ab"), "ac");
+    }
+
+    #[test]
+    fn the_seventeenth_digit_gives_the_sex() {
+        assert_eq!(sex_of_resident_id("11010519491231002X"), Sex::Female);
+        assert_eq!(sex_of_resident_id("11010519491231001X"), Sex::Male);
+    }
+}

@@ -1,0 +1,14 @@
+//! Validated values: they can only be built from valid input, so code that holds one need
+//! not check it again.
+
+pub mod cursor;
+pub mod org_path;
+pub mod person_fields;
+pub mod resident_id;
+
+pub use cursor::Cursor;
+pub use org_path::OrgPath;
+pub use person_fields::{
+    parse_birth_date, pseudonymize_name, BoundedText, Document, PersonName, Phone,
+};
+pub use resident_id::{mask_document_number, ResidentId};

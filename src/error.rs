@@ -1,0 +1,121 @@
+//! The one error type of the server, and its stable codes.
+//!
+//! Domain functions return `Result<_, AppError>`; resolvers pass it on with `?`. The
+//! GraphQL layer turns it into a response error in one place
+//! (`graphql::errors::ErrorCodes`), which sets `extensions.code`, logs internal causes and
+//! never sends them to the client.
+
+use sea_orm::DbErr;
+
+pub type AppResult<T> = Result<T, AppError>;
+
+/// Everything that can go wrong in a request, as the client should learn it.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("{0}")]
+    Forbidden(String),
+    /// Bad input, naming the input field (e.g. `input.documentNumber`).
+    #[error("{field}: {message}")]
+    BadUserInput { field: String, message: String },
+    /// Unknown or out of scope: the message never says which.
+    #[error("{entity} not found")]
+    NotFound { entity: &'static str },
+    #[error("{entity} {id} was changed by someone else: the current version is {current_version}")]
+    Conflict {
+        entity: &'static str,
+        id: i64,
+        current_version: i32,
+    },
+    #[error("{0}")]
+    LimitExceeded(String),
+    /// The database cannot be reached; the client may retry.
+    #[error("the service is temporarily unavailable, please retry")]
+    Unavailable(#[source] DbErr),
+    /// Anything else: the cause is logged, the client sees only this message.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl AppError {
+    /// The stable code clients switch on (`extensions.code`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::BadUserInput { .. } => "BAD_USER_INPUT",
+            Self::NotFound { .. } => "NOT_FOUND",
+            Self::Conflict { .. } => "CONFLICT",
+            Self::LimitExceeded(_) => "LIMIT_EXCEEDED",
+            Self::Unavailable(_) => "UNAVAILABLE",
+            Self::Internal(_) => "INTERNAL",
+        }
+    }
+
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::BadUserInput {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden(message.into())
+    }
+
+    pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Internal(cause.into())
+    }
+}
+
+impl From<DbErr> for AppError {
+    fn from(err: DbErr) -> Self {
+        match err {
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Self::Unavailable(err),
+            other => Self::Internal(Box::new(other)),
+        }
+    }
+}
+
+impl From<sea_orm::TransactionError<AppError>> for AppError {
+    fn from(err: sea_orm::TransactionError<AppError>) -> Self {
+        match err {
+            sea_orm::TransactionError::Connection(db) => db.into(),
+            sea_orm::TransactionError::Transaction(app) => app,
+        }
+    }
+}
+
+/// Whether a database error is the violation of the named unique index or constraint, so
+/// that a race on a natural key becomes a clean outcome instead of a 500.
+pub fn is_unique_violation(err: &DbErr, index_name: &str) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(message))
+            if message.contains(index_name) || is_sqlite_unique_message_for(&message, index_name)
+    )
+}
+
+// SQLite names the columns, not the index: "UNIQUE constraint failed: person.document_type,
+// person.document_number". Callers pass index names of the form `uq_<table>_<cols>`.
+fn is_sqlite_unique_message_for(message: &str, index_name: &str) -> bool {
+    let Some(columns) = message.split("UNIQUE constraint failed: ").nth(1) else {
+        return false;
+    };
+    let Some(table_and_cols) = index_name.strip_prefix("uq_") else {
+        return false;
+    };
+    let mut expected = String::new();
+    for (i, column) in columns.split(", ").enumerate() {
+        let Some((table, col)) = column.split_once('.') else {
+            return false;
+        };
+        if i == 0 {
+            expected.push_str(table);
+        }
+        expected.push('_');
+        expected.push_str(col);
+    }
+    expected == table_and_cols
+}

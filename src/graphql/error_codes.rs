@@ -1,0 +1,79 @@
+//! The one place errors become what the client sees: a stable `extensions.code`, a safe
+//! message, and the internal cause in the server log only.
+
+use std::sync::Arc;
+
+use async_graphql::{
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest},
+    Response, ServerError, Value,
+};
+
+use crate::error::AppError;
+
+/// Messages async-graphql uses when a request breaks one of the configured limits.
+const LIMIT_MESSAGES: [&str; 4] = [
+    "Query is nested too deep.",
+    "Query is too complex.",
+    "The recursion depth of the query cannot be greater than",
+    "The number of directives on the field",
+];
+
+pub struct ErrorCodes;
+
+impl ExtensionFactory for ErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorCodes)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for ErrorCodes {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        for error in &mut response.errors {
+            classify(error);
+        }
+        response
+    }
+}
+
+/// Sets `extensions.code` on an error that has none, from its source or its message.
+pub fn classify(error: &mut ServerError) {
+    let has_code = error
+        .extensions
+        .as_ref()
+        .is_some_and(|extensions| extensions.get("code").is_some());
+    if has_code {
+        return;
+    }
+    let mut details: Vec<(&str, Value)> = Vec::new();
+    let code = match error.source::<AppError>() {
+        Some(app) => {
+            match app {
+                AppError::Internal(cause) => tracing::error!(error = %cause, "internal error"),
+                AppError::Unavailable(cause) => {
+                    tracing::warn!(error = %cause, "database unavailable")
+                }
+                AppError::Conflict {
+                    current_version, ..
+                } => {
+                    details.push(("currentVersion", Value::from(*current_version)));
+                }
+                AppError::BadUserInput { field, .. } => {
+                    details.push(("field", Value::from(field.as_str())))
+                }
+                _ => {}
+            }
+            app.code()
+        }
+        None if LIMIT_MESSAGES.iter().any(|m| error.message.starts_with(m)) => "LIMIT_EXCEEDED",
+        // Everything else async-graphql reports before running a resolver is the
+        // client's query: parse errors, validation, input coercion.
+        None => "BAD_USER_INPUT",
+    };
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    extensions.set("code", code);
+    for (key, value) in details {
+        extensions.set(key, value);
+    }
+}

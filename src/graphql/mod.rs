@@ -1,0 +1,60 @@
+//! The GraphQL layer: thin resolvers over the domain, the policy's schema visibility, and
+//! the one conversion of errors.
+
+mod audit_events;
+mod context;
+mod enums;
+pub mod error_codes;
+pub mod loaders;
+mod me;
+mod org_units;
+mod persons;
+pub mod visibility;
+
+use std::sync::Arc;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+
+use crate::{config::Config, state::AppState};
+
+#[derive(MergedObject, Default)]
+pub struct Query(
+    me::MeQuery,
+    org_units::OrgUnitQuery,
+    persons::PersonQuery,
+    audit_events::AuditQuery,
+);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(persons::PersonMutation);
+
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Deepest recursion of fragments and lists the parser accepts.
+const MAX_RECURSIVE_DEPTH: usize = 32;
+/// Most directives on one field.
+const MAX_DIRECTIVES: usize = 8;
+
+fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+}
+
+/// The schema the server runs, with its limits, extensions and shared state.
+pub fn build_schema(state: Arc<AppState>, config: &Config) -> AppSchema {
+    builder()
+        .data(state)
+        .limit_depth(config.max_query_depth)
+        .limit_complexity(config.max_query_complexity)
+        .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
+        .limit_directives(MAX_DIRECTIVES)
+        // Suggestions would name fields the principal may not see.
+        .disable_suggestions()
+        .extension(error_codes::ErrorCodes)
+        .extension(visibility::VisibilityGuard)
+        .finish()
+}
+
+/// The full schema in SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}

@@ -1,0 +1,178 @@
+//! `POST`/`GET /graphql`: authenticate, bound the body, execute, audit, respond.
+
+use std::sync::Arc;
+
+use actix_web::{
+    http::{header, Method, StatusCode},
+    web, HttpRequest, HttpResponse,
+};
+use async_graphql::{BatchRequest, BatchResponse, Request};
+use futures_util::StreamExt;
+
+use crate::{
+    audit::Actor,
+    auth::{self, TokenVerifier},
+    error::AppError,
+    graphql::{error_codes, loaders::Loaders, visibility::ReadOnlyRequest, AppSchema},
+    state::AppState,
+};
+
+/// Everything the endpoint needs, shared by all workers.
+pub struct Endpoint {
+    pub state: Arc<AppState>,
+    pub schema: AppSchema,
+    pub verifier: TokenVerifier,
+    pub max_body_bytes: usize,
+    pub max_batch_operations: usize,
+}
+
+pub async fn handle(
+    req: HttpRequest,
+    payload: web::Payload,
+    endpoint: web::Data<Endpoint>,
+) -> HttpResponse {
+    let request_id = request_id(&req);
+    let state = &endpoint.state;
+    let authorization = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok());
+    let principal =
+        match auth::authenticate(authorization, &endpoint.verifier, &state.orgs, &state.db).await {
+            Ok(principal) => principal,
+            Err(err) => return error_response(&err, &request_id),
+        };
+    let batch = match read_batch(&req, payload, endpoint.max_body_bytes).await {
+        Ok(batch) => batch,
+        Err(err) => return error_response(&err, &request_id),
+    };
+    if let BatchRequest::Batch(requests) = &batch {
+        if requests.len() > endpoint.max_batch_operations || requests.is_empty() {
+            let err = AppError::LimitExceeded(format!(
+                "a batch holds 1 to {} operations",
+                endpoint.max_batch_operations
+            ));
+            return error_response(&err, &request_id);
+        }
+    }
+
+    let actor = Arc::new(Actor::new(principal, request_id.clone()));
+    let read_only = req.method() == Method::GET;
+    let prepare = |request: Request| {
+        let request = request.data(Arc::clone(&actor)).data(Loaders::new(state));
+        if read_only {
+            request.data(ReadOnlyRequest)
+        } else {
+            request
+        }
+    };
+    let batch = match batch {
+        BatchRequest::Single(request) => BatchRequest::Single(prepare(request)),
+        BatchRequest::Batch(requests) => {
+            BatchRequest::Batch(requests.into_iter().map(prepare).collect())
+        }
+    };
+    let response = endpoint.schema.execute_batch(batch).await;
+
+    // Personal data leaves the server only once its reads are on the audit trail.
+    if let Err(err) = actor.flush_reads(&state.db).await {
+        tracing::error!(request_id = %request_id, error = %err, "could not write the audit trail");
+        return error_response(&err, &request_id);
+    }
+    json_response(StatusCode::OK, &response, &request_id)
+}
+
+/// Reads the request: query string for GET, a JSON body (single or batch) for POST, never
+/// more than `max_body_bytes`.
+async fn read_batch(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    max_body_bytes: usize,
+) -> Result<BatchRequest, AppError> {
+    if req.method() == Method::GET {
+        return async_graphql::http::parse_query_string(req.query_string())
+            .map(BatchRequest::Single)
+            .map_err(|e| AppError::bad_input("query", e.to_string()));
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > max_body_bytes) {
+        return Err(body_too_large(max_body_bytes));
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| AppError::bad_input("body", e.to_string()))?;
+        if body.len() + chunk.len() > max_body_bytes {
+            return Err(body_too_large(max_body_bytes));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    serde_json::from_slice::<BatchRequest>(&body)
+        .map_err(|e| AppError::bad_input("body", format!("not a GraphQL request in JSON: {e}")))
+}
+
+fn body_too_large(max: usize) -> AppError {
+    AppError::LimitExceeded(format!("the request body exceeds {max} bytes"))
+}
+
+fn status_of(err: &AppError) -> StatusCode {
+    match err {
+        AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::BadUserInput { .. } => StatusCode::BAD_REQUEST,
+        AppError::NotFound { .. } => StatusCode::NOT_FOUND,
+        AppError::Conflict { .. } => StatusCode::CONFLICT,
+        AppError::LimitExceeded(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// A failure before (or after) GraphQL execution, shaped like a GraphQL response.
+fn error_response(err: &AppError, request_id: &str) -> HttpResponse {
+    let status = status_of(err);
+    let mut server_error = async_graphql::ServerError::new(err.to_string(), None);
+    server_error.source = None;
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", err.code());
+    server_error.extensions = Some(extensions);
+    if let AppError::Internal(cause) = err {
+        tracing::error!(request_id, error = %cause, "internal error");
+    }
+    error_codes::classify(&mut server_error);
+    let response = BatchResponse::Single(async_graphql::Response::from_errors(vec![server_error]));
+    let mut http = json_response(status, &response, request_id);
+    if status == StatusCode::UNAUTHORIZED {
+        http.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer"),
+        );
+    }
+    http
+}
+
+fn json_response(status: StatusCode, body: &BatchResponse, request_id: &str) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("application/json")
+        // Responses carry personal data: no cache anywhere may keep them.
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("X-Request-Id", request_id))
+        .json(body)
+}
+
+/// The caller's `X-Request-Id` when it is short and plain, else a fresh random one.
+fn request_id(req: &HttpRequest) -> String {
+    req.headers()
+        .get("X-Request-Id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("{:016x}", rand::random::<u64>()))
+}

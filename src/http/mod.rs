@@ -1,0 +1,17 @@
+//! HTTP: routes, the GraphQL endpoint, and the small pages around it.
+
+mod graphql;
+mod pages;
+
+use actix_web::web;
+
+pub use graphql::Endpoint;
+
+/// All routes of the server.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/graphql", web::post().to(graphql::handle))
+        .route("/graphql", web::get().to(graphql::handle))
+        .route("/graphiql", web::get().to(pages::graphiql))
+        .route("/health", web::get().to(pages::health))
+        .route("/ready", web::get().to(pages::ready));
+}

@@ -1,0 +1,88 @@
+//! Wiring the server: database, migrations, org tree, schema, HTTP. Tests start it the same
+//! way `lianfang serve` does, on port 0.
+
+use std::{net::TcpListener, sync::Arc};
+
+use actix_web::{web, App, HttpServer};
+use migration::{Migrator, MigratorTrait};
+
+use crate::{
+    auth::TokenVerifier,
+    config::Config,
+    db, demo,
+    domain::org_units::OrgDirectory,
+    graphql,
+    http::{self, Endpoint},
+    state::{AppState, Settings},
+};
+
+pub type StartupError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A built server, bound to its port, not yet running.
+pub struct Application {
+    port: u16,
+    server: actix_web::dev::Server,
+    state: Arc<AppState>,
+}
+
+impl Application {
+    /// Connects, migrates, seeds the demo city into an empty database when configured, and
+    /// binds the listener.
+    pub async fn build(config: &Config) -> Result<Self, StartupError> {
+        let verifier = TokenVerifier::from_config(config)?;
+        let state = prepare_state(config).await?;
+        if config.seed_demo && state.orgs.is_empty()? {
+            let summary = demo::seed(&state.db, config.demo_residents).await?;
+            tracing::info!(?summary, "loaded the demo city into the empty database");
+            state.orgs.reload(&state.db).await?;
+        }
+        let schema = graphql::build_schema(Arc::clone(&state), config);
+        let endpoint = web::Data::new(Endpoint {
+            state: Arc::clone(&state),
+            schema,
+            verifier,
+            max_body_bytes: config.max_body_bytes,
+            max_batch_operations: config.max_batch_operations,
+        });
+        let listener = TcpListener::bind(&config.bind_addr)
+            .map_err(|e| format!("cannot listen on {}: {e}", config.bind_addr))?;
+        let port = listener.local_addr()?.port();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(endpoint.clone())
+                .configure(http::routes)
+        })
+        .listen(listener)?
+        .run();
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &Arc<AppState> {
+        &self.state
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Connects and migrates; used by every command that touches the database.
+pub async fn prepare_state(config: &Config) -> Result<Arc<AppState>, StartupError> {
+    let (db, statements) = db::connect(&config.database_url, config.db_max_connections).await?;
+    Migrator::up(&db, None).await?;
+    let orgs = OrgDirectory::load(&db).await?;
+    Ok(Arc::new(AppState {
+        db,
+        orgs,
+        settings: Settings::from(config),
+        statements,
+    }))
+}
