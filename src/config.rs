@@ -77,15 +77,28 @@ pub struct Config {
     pub demo_residents: u32,
 }
 
+#[derive(clap::Parser)]
+struct Wrapper {
+    #[command(flatten)]
+    config: Config,
+}
+
 impl Config {
     /// The defaults, overridden by whatever the environment sets.
     pub fn from_env() -> Result<Self, clap::Error> {
-        #[derive(clap::Parser)]
-        struct Wrapper {
-            #[command(flatten)]
-            config: Config,
-        }
-        <Wrapper as clap::Parser>::try_parse_from(["lianfang"]).map(|w| w.config)
+        Self::from_args(std::iter::empty::<String>())
+    }
+
+    /// Command-line style arguments (`--max-page-size 50`) over the environment over the
+    /// defaults; tests use it to pin every setting they depend on.
+    pub fn from_args<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let argv = std::iter::once(std::ffi::OsString::from("lianfang"))
+            .chain(args.into_iter().map(Into::into));
+        <Wrapper as clap::Parser>::try_parse_from(argv).map(|w| w.config)
     }
 
     pub fn is_postgres(&self) -> bool {

@@ -250,7 +250,10 @@ pub const SCHEMA: &[(&str, Need)] = &[
 /// Types every signed-in principal sees whole: they carry no personal data.
 pub const PUBLIC_TYPES: &[&str] = &[
     "Me",
+    "DataAccess",
     "OrgUnit",
+    "OrgUnitConnection",
+    "OrgUnitEdge",
     "PageInfo",
     "PersonConnection",
     "PersonEdge",

@@ -110,8 +110,18 @@ async fn read_batch(
         }
         body.extend_from_slice(&chunk);
     }
-    serde_json::from_slice::<BatchRequest>(&body)
-        .map_err(|e| AppError::bad_input("body", format!("not a GraphQL request in JSON: {e}")))
+    let not_graphql = |e: serde_json::Error| {
+        AppError::bad_input("body", format!("not a GraphQL request in JSON: {e}"))
+    };
+    if body.trim_ascii_start().first() == Some(&b'[') {
+        serde_json::from_slice::<Vec<Request>>(&body)
+            .map(BatchRequest::Batch)
+            .map_err(not_graphql)
+    } else {
+        serde_json::from_slice::<Request>(&body)
+            .map(BatchRequest::Single)
+            .map_err(not_graphql)
+    }
 }
 
 fn body_too_large(max: usize) -> AppError {

@@ -1,0 +1,227 @@
+//! The audit trail holds every personal record returned and every write.
+
+use std::collections::{BTreeSet, HashMap};
+
+use entity::{Agency, Role};
+use serde_json::{json, Value};
+
+use crate::{
+    fixtures::{self, COMMUNITY, GRID},
+    helpers::{assert_ok, error_code, spawn_app, TestApp},
+};
+
+/// (operation prefix, entity id) pairs the auditor can see, for events of `subject`.
+async fn trail(app: &TestApp, subject: &str) -> Vec<(String, String)> {
+    let auditor = app.token(Agency::Health, Role::Auditor, "DEMO");
+    let mut events = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let response = app
+            .gql(
+                &auditor,
+                "query($s: String!, $after: String) { auditEvents(first: 100, after: $after, filter: { subject: $s }) {
+                    edges { node { operation entityType entityId subject agency role requestId } }
+                    pageInfo { hasNextPage endCursor } } }",
+                json!({ "s": subject, "after": after }),
+            )
+            .await;
+        assert_ok(&response);
+        let page = &response["data"]["auditEvents"];
+        for edge in page["edges"].as_array().unwrap() {
+            let node = &edge["node"];
+            assert_eq!(node["entityType"], "Person");
+            assert_eq!(node["agency"], "COMMUNITY");
+            assert_eq!(node["role"], "OPERATOR");
+            events.push((
+                node["operation"].as_str().unwrap().to_owned(),
+                node["entityId"].as_str().unwrap_or_default().to_owned(),
+            ));
+        }
+        if !page["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+            return events;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+}
+
+#[tokio::test]
+async fn every_record_returned_and_every_write_is_on_the_audit_trail() {
+    let app = spawn_app().await;
+    let subject = "grid-worker-audit";
+    let token = app.token_for(Agency::Community, Role::Operator, COMMUNITY, subject);
+    let mut returned: BTreeSet<String> = BTreeSet::new();
+
+    // A scripted session: two pages of the list, one look-up, a registration, an update.
+    let list = app
+        .gql(
+            &token,
+            "{ persons(first: 5) { edges { node { id name } } pageInfo { endCursor } } }",
+            json!({}),
+        )
+        .await;
+    assert_ok(&list);
+    let ids = |r: &Value| -> Vec<String> {
+        r["data"]["persons"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    returned.extend(ids(&list));
+    let next = app
+        .gql(
+            &token,
+            "query($a: String) { persons(first: 5, after: $a) { edges { node { id } } } }",
+            json!({ "a": list["data"]["persons"]["pageInfo"]["endCursor"] }),
+        )
+        .await;
+    returned.extend(ids(&next));
+    let one = ids(&list)[0].clone();
+    let single = app
+        .gql(
+            &token,
+            "query($id: ID!) { person(id: $id) { phone } }",
+            json!({ "id": one }),
+        )
+        .await;
+    assert_ok(&single);
+    let registered = app
+        .gql(
+            &token,
+            fixtures::REGISTER,
+            json!({ "input": { "documentType": "RESIDENT_ID", "documentNumber": fixtures::resident_id(81), "name": "冯军", "residence": GRID }}),
+        )
+        .await;
+    assert_ok(&registered);
+    let new_id = registered["data"]["registerPerson"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let updated = app
+        .gql(
+            &token,
+            "mutation($id: ID!) { updatePerson(id: $id, expectedVersion: 1, input: { phone: \"13700000001\" }) { id } }",
+            json!({ "id": new_id }),
+        )
+        .await;
+    assert_ok(&updated);
+    // A failed write (stale version) writes no event.
+    let stale = app
+        .gql(
+            &token,
+            "mutation($id: ID!) { updatePerson(id: $id, expectedVersion: 1, input: { phone: \"13700000002\" }) { id } }",
+            json!({ "id": new_id }),
+        )
+        .await;
+    assert_eq!(error_code(&stale), Some("CONFLICT"));
+
+    let events = trail(&app, subject).await;
+    let mut by_operation: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for (operation, id) in &events {
+        by_operation
+            .entry(operation.clone())
+            .or_default()
+            .insert(id.clone());
+    }
+    let reads: BTreeSet<String> = by_operation
+        .iter()
+        .filter(|(op, _)| op.starts_with("query"))
+        .flat_map(|(_, ids)| ids.iter().cloned())
+        .collect();
+    for id in &returned {
+        assert!(
+            reads.contains(id),
+            "person {id} was returned but not audited: {events:?}"
+        );
+    }
+    assert!(reads.contains(&one));
+    assert_eq!(
+        by_operation["mutation registerPerson"],
+        BTreeSet::from([new_id.clone()])
+    );
+    assert_eq!(
+        by_operation["mutation updatePerson"],
+        BTreeSet::from([new_id])
+    );
+    assert_eq!(
+        events
+            .iter()
+            .filter(|(op, _)| op == "mutation updatePerson")
+            .count(),
+        1,
+        "the refused update left no event"
+    );
+}
+
+#[tokio::test]
+async fn auditors_see_only_events_of_their_jurisdiction() {
+    let app = spawn_app().await;
+    let inside = app.token_for(
+        Agency::Community,
+        Role::Operator,
+        COMMUNITY,
+        "worker-inside",
+    );
+    let outside = app.token_for(
+        Agency::Community,
+        Role::Operator,
+        "DEMO-02-01-01",
+        "worker-outside",
+    );
+    for token in [&inside, &outside] {
+        assert_ok(
+            &app.gql(
+                token,
+                "{ persons(first: 3) { edges { node { id } } } }",
+                json!({}),
+            )
+            .await,
+        );
+    }
+    let auditor = app.token(Agency::Community, Role::Auditor, "DEMO-01");
+    let response = app
+        .gql(
+            &auditor,
+            "{ auditEvents(first: 100) { edges { node { subject actorOrgUnit { code } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_ok(&response);
+    let subjects: BTreeSet<&str> = response["data"]["auditEvents"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["subject"].as_str().unwrap())
+        .collect();
+    assert!(subjects.contains("worker-inside"), "{response}");
+    assert!(!subjects.contains("worker-outside"), "{response}");
+}
+
+#[tokio::test]
+async fn the_audit_trail_cannot_be_rewritten() {
+    let app = spawn_app().await;
+    let token = app.token(Agency::Health, Role::Operator, "DEMO");
+    assert_ok(
+        &app.gql(
+            &token,
+            "{ persons(first: 1) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await,
+    );
+    use sea_orm::ConnectionTrait;
+    let update = app
+        .state
+        .db
+        .execute_unprepared("UPDATE audit_event SET subject = 'someone-else'")
+        .await;
+    assert!(update.is_err(), "an audit event was changed");
+    let delete = app
+        .state
+        .db
+        .execute_unprepared("DELETE FROM audit_event")
+        .await;
+    assert!(delete.is_err(), "an audit event was deleted");
+    assert!(app.count("SELECT COUNT(*) FROM audit_event").await > 0);
+}

@@ -1,0 +1,278 @@
+//! Starts a real server on a random port over a fresh database, and talks to it over HTTP.
+
+use std::{sync::Arc, time::Duration};
+
+use entity::{Agency, Role};
+use lianfang::{
+    auth::{mint_token, TokenSpec},
+    config::Config,
+    demo,
+    startup::Application,
+    state::AppState,
+};
+use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+use serde_json::{json, Value};
+
+pub const TEST_SECRET: &str = "test-secret-that-is-long-enough-for-hs256-0123456789";
+
+/// Residents the test city gets (the demo tree, fewer people).
+pub const TEST_RESIDENTS: u32 = 200;
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub config: Config,
+    pub state: Arc<AppState>,
+    _database: TestDatabase,
+}
+
+/// Options for `spawn_with`.
+#[derive(Default)]
+pub struct Options {
+    pub residents: Option<u32>,
+    pub extra_args: Vec<String>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(Options::default()).await
+}
+
+pub async fn spawn_with(options: Options) -> TestApp {
+    if std::env::var_os("TEST_LOG").is_some() {
+        lianfang::telemetry::init("debug");
+    }
+    let database = TestDatabase::create().await;
+    let mut args: Vec<String> = [
+        "--database-url",
+        &database.url,
+        "--bind-addr",
+        "127.0.0.1:0",
+        "--jwt-secret",
+        TEST_SECRET,
+        "--jwt-issuer",
+        "lianfang",
+        "--jwt-audience",
+        "lianfang-api",
+        "--seed-demo",
+        "false",
+        "--db-max-connections",
+        "5",
+        "--max-page-size",
+        "100",
+        "--max-query-depth",
+        "12",
+        "--max-query-complexity",
+        "10000",
+        "--max-body-bytes",
+        "1048576",
+        "--max-batch-operations",
+        "10",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(options.extra_args);
+    let config = Config::from_args(args).expect("test config");
+    // Seed before the server starts so its org directory holds the tree.
+    {
+        let (db, _) = lianfang::db::connect(&config.database_url, 2)
+            .await
+            .expect("connect");
+        <migration::Migrator as migration::MigratorTrait>::up(&db, None)
+            .await
+            .expect("migrate");
+        demo::seed(&db, options.residents.unwrap_or(TEST_RESIDENTS))
+            .await
+            .expect("seed");
+        db.close().await.expect("close");
+    }
+    let app = Application::build(&config).await.expect("build app");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let state = Arc::clone(app.state());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        base,
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client"),
+        config,
+        state,
+        _database: database,
+    }
+}
+
+impl TestApp {
+    pub fn token(&self, agency: Agency, role: Role, org: &str) -> String {
+        self.token_for(agency, role, org, &format!("test-{agency}-{role}-{org}"))
+    }
+
+    pub fn token_for(&self, agency: Agency, role: Role, org: &str, subject: &str) -> String {
+        mint_token(
+            &self.config,
+            &TokenSpec {
+                subject: subject.to_owned(),
+                name: "Test user".to_owned(),
+                agency,
+                role,
+                org: org.to_owned(),
+                ttl: Duration::from_secs(3600),
+            },
+        )
+        .expect("mint token")
+    }
+
+    /// Sends a GraphQL request and returns the whole JSON response.
+    pub async fn gql(&self, token: &str, query: &str, variables: Value) -> Value {
+        self.post_graphql(
+            Some(token),
+            &json!({ "query": query, "variables": variables }),
+        )
+        .await
+        .1
+    }
+
+    /// Sends any JSON body to `/graphql`; returns the HTTP status and the JSON response.
+    pub async fn post_graphql(&self, token: Option<&str>, body: &Value) -> (u16, Value) {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.base))
+            .json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("json response"))
+    }
+
+    /// Counts rows with a raw SQL query (the test's independent view of the database).
+    pub async fn count(&self, sql: &str) -> i64 {
+        let backend = self.state.db.get_database_backend();
+        let row = self
+            .state
+            .db
+            .query_one_raw(Statement::from_string(backend, sql.to_owned()))
+            .await
+            .expect("count query")
+            .expect("a row");
+        row.try_get_by_index::<i64>(0).expect("a count")
+    }
+
+    pub fn statements(&self) -> u64 {
+        self.state.statements.get()
+    }
+}
+
+/// The error code of the first error, if any.
+pub fn error_code(response: &Value) -> Option<&str> {
+    response["errors"][0]["extensions"]["code"].as_str()
+}
+
+/// Panics with the response when it carries errors.
+pub fn assert_ok(response: &Value) {
+    assert!(
+        response.get("errors").is_none(),
+        "unexpected errors: {response:#}"
+    );
+}
+
+/// A database of its own for one test: a SQLite file in a temp folder, or, when
+/// `TEST_DATABASE_URL` points at a PostgreSQL server, a fresh database on it, dropped after.
+pub struct TestDatabase {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(std::path::PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    pub async fn create() -> Self {
+        let unique = format!("{}_{:x}", std::process::id(), rand::random::<u64>());
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if admin_url.starts_with("postgres") => {
+                let name = format!("lianfang_test_{unique}");
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
+                admin
+                    .execute_raw(Statement::from_string(
+                        DbBackend::Postgres,
+                        format!("CREATE DATABASE \"{name}\""),
+                    ))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let url = replace_database(&admin_url, &name);
+                Self {
+                    url,
+                    cleanup: Cleanup::Postgres { admin_url, name },
+                }
+            }
+            _ => {
+                let dir = std::env::temp_dir().join("lianfang-tests");
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                let path = dir.join(format!("{unique}.db"));
+                Self {
+                    url: format!("sqlite://{}?mode=rwc", path.display()),
+                    cleanup: Cleanup::File(path),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Cleanup::Postgres { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop cannot await; a short-lived runtime on another thread does the work.
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build();
+                    if let Ok(runtime) = runtime {
+                        runtime.block_on(async move {
+                            if let Ok(admin) = Database::connect(&admin_url).await {
+                                let _ = admin
+                                    .execute_raw(Statement::from_string(
+                                        DbBackend::Postgres,
+                                        format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+                                    ))
+                                    .await;
+                                let _ = admin.close().await;
+                            }
+                        });
+                    }
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// `postgres://user@host:port/db?opts` with another database name.
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let prefix_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[prefix_end..].find('/') {
+        Some(slash) => &base[..prefix_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}

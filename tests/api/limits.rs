@@ -1,0 +1,109 @@
+//! Request bounds: body size, depth, complexity, page size, batch size, GET is read-only.
+
+use entity::{Agency, Role};
+use serde_json::json;
+
+use crate::helpers::{error_code, spawn_app};
+
+#[tokio::test]
+async fn an_oversized_body_is_refused_before_anything_is_read() {
+    let app = spawn_app().await;
+    let token = app.token(Agency::Health, Role::Operator, "DEMO");
+    let padding = "#".repeat(1_100_000);
+    let before = app.count("SELECT COUNT(*) FROM audit_event").await;
+    let (status, body) = app
+        .post_graphql(
+            Some(&token),
+            &json!({ "query": format!("{{ me {{ name }} }}\n{padding}") }),
+        )
+        .await;
+    assert_eq!(status, 413);
+    assert_eq!(error_code(&body), Some("LIMIT_EXCEEDED"), "{body}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_event").await, before);
+}
+
+#[tokio::test]
+async fn too_deep_or_too_complex_queries_are_refused() {
+    let app = spawn_app().await;
+    let token = app.token(Agency::Health, Role::Operator, "DEMO");
+    let deep = format!(
+        "{{ me {{ jurisdiction {{ {} code {} }} }} }}",
+        "parent { ".repeat(12),
+        "} ".repeat(12)
+    );
+    let response = app.gql(&token, &deep, json!({})).await;
+    assert_eq!(error_code(&response), Some("LIMIT_EXCEEDED"), "{response}");
+
+    // Each alias costs 100 persons × 10 fields; twelve of them exceed 10,000.
+    let fields = "id name sex birthYear version createdAt updatedAt pseudonymized phone address";
+    let aliases: String = (0..12)
+        .map(|i| format!("a{i}: persons(first: 100) {{ edges {{ node {{ {fields} }} }} }} "))
+        .collect();
+    let response = app
+        .gql(&token, &format!("{{ {aliases} }}"), json!({}))
+        .await;
+    assert_eq!(error_code(&response), Some("LIMIT_EXCEEDED"), "{response}");
+    assert!(response["data"].is_null());
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_event").await,
+        0,
+        "refused before any read"
+    );
+}
+
+#[tokio::test]
+async fn batches_are_bounded() {
+    let app = spawn_app().await;
+    let token = app.token(Agency::Health, Role::Operator, "DEMO");
+    let one = json!({ "query": "{ me { name } }" });
+    let (status, ok) = app.post_graphql(Some(&token), &json!([one, one])).await;
+    assert_eq!(status, 200);
+    assert_eq!(ok.as_array().unwrap().len(), 2);
+    let (status, refused) = app
+        .post_graphql(Some(&token), &json!(vec![one.clone(); 11]))
+        .await;
+    assert_eq!(status, 413);
+    assert_eq!(error_code(&refused), Some("LIMIT_EXCEEDED"), "{refused}");
+    let (status, empty) = app.post_graphql(Some(&token), &json!([])).await;
+    assert_eq!(status, 413, "{empty}");
+}
+
+#[tokio::test]
+async fn get_runs_queries_but_never_mutations() {
+    let app = spawn_app().await;
+    let token = app.token(Agency::Health, Role::Operator, "DEMO");
+    let get = |query: &str| {
+        app.client
+            .get(format!("{}/graphql", app.base))
+            .query(&[("query", query)])
+            .bearer_auth(&token)
+            .send()
+    };
+    let response: serde_json::Value = get("{ me { name } }").await.unwrap().json().await.unwrap();
+    assert_eq!(response["data"]["me"]["name"], "Test user");
+    let persons = app.count("SELECT COUNT(*) FROM person").await;
+    let mutation = "mutation { registerPerson(input: { name: \"钱多\", residence: \"DEMO-01-01-01-01\" }) { id } }";
+    let response: serde_json::Value = get(mutation).await.unwrap().json().await.unwrap();
+    assert_eq!(error_code(&response), Some("BAD_USER_INPUT"), "{response}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM person").await, persons);
+}
+
+#[tokio::test]
+async fn malformed_requests_get_bad_user_input() {
+    let app = spawn_app().await;
+    let token = app.token(Agency::Health, Role::Operator, "DEMO");
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.base))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("{ not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), Some("BAD_USER_INPUT"));
+    let syntax = app.gql(&token, "{ me { name ", json!({})).await;
+    assert_eq!(error_code(&syntax), Some("BAD_USER_INPUT"), "{syntax}");
+}

@@ -1,0 +1,15 @@
+//! Black-box tests: a real server on a random port, over HTTP, on SQLite by default and on
+//! PostgreSQL when `TEST_DATABASE_URL` is set. One test binary, so it links once.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod access_matrix;
+mod audit;
+mod authentication;
+mod demo_city;
+mod fixtures;
+mod helpers;
+mod http;
+mod introspection;
+mod limits;
+mod persons;
+mod schema;
