@@ -129,6 +129,12 @@ async fn serve(config: &Config) -> Result<(), StartupError> {
     println!("Lianfang (联防联控) is serving on {base}");
     println!("  GraphiQL:  {base}/graphiql");
     println!("  GraphQL:   {base}/graphql   health: {base}/health   ready: {base}/ready");
+    if config.uses_dev_secret() {
+        println!(
+            "\n  WARNING: tokens are signed with the built-in development secret; anyone can mint"
+        );
+        println!("  them. Set JWT_SECRET or JWT_PUBLIC_KEY_FILE before holding real data.");
+    }
     if config.jwt_public_key_file.is_none() {
         println!("\nDemo tokens (valid 12 h): paste one into GraphiQL's token field.");
         for user in demo::DEMO_USERS {

@@ -10,6 +10,7 @@ mod fixtures;
 mod helpers;
 mod http;
 mod introspection;
+mod keys;
 mod limits;
 mod persons;
 mod schema;
