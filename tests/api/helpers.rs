@@ -276,3 +276,71 @@ fn replace_database(url: &str, name: &str) -> String {
         None => format!("{base}/{name}"),
     }
 }
+
+impl TestApp {
+    /// Walks every page of a connection (the query takes `$after: String`), checking
+    /// `totalCount` on each page when the query asks for it; returns all nodes in order.
+    pub async fn all_pages(
+        &self,
+        token: &str,
+        query: &str,
+        field: &str,
+        mut variables: Value,
+    ) -> Vec<Value> {
+        let mut nodes = Vec::new();
+        let mut total = None;
+        loop {
+            let response = self.gql(token, query, variables.clone()).await;
+            assert_ok(&response);
+            let connection = &response["data"][field];
+            if let Some(count) = connection["totalCount"].as_i64() {
+                assert!(
+                    total.is_none_or(|t| t == count),
+                    "totalCount changed between pages"
+                );
+                total = Some(count);
+            }
+            nodes.extend(
+                connection["edges"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| e["node"].clone()),
+            );
+            if !connection["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+                if let Some(total) = total {
+                    assert_eq!(nodes.len() as i64, total, "pages add up to totalCount");
+                }
+                return nodes;
+            }
+            variables["after"] = connection["pageInfo"]["endCursor"].clone();
+        }
+    }
+}
+
+/// The fields of every object and input type of the full schema, from its SDL.
+pub fn sdl_fields() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+    let doc = async_graphql::parser::parse_schema(lianfang::graphql::sdl()).unwrap();
+    let mut types = std::collections::BTreeMap::new();
+    for definition in doc.definitions {
+        let TypeSystemDefinition::Type(ty) = definition else {
+            continue;
+        };
+        let fields = match &ty.node.kind {
+            TypeKind::Object(object) => object
+                .fields
+                .iter()
+                .map(|f| f.node.name.node.to_string())
+                .collect(),
+            TypeKind::InputObject(input) => input
+                .fields
+                .iter()
+                .map(|f| f.node.name.node.to_string())
+                .collect(),
+            _ => continue,
+        };
+        types.insert(ty.node.name.node.to_string(), fields);
+    }
+    types
+}

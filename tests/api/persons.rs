@@ -337,32 +337,19 @@ async fn paging_through_persons_returns_everyone_in_scope_exactly_once() {
         "the fixture city has residents in the street"
     );
     let query = "query($after: String) { persons(first: 7, after: $after) { totalCount edges { node { id residence { code } } } pageInfo { hasNextPage endCursor } } }";
+    let nodes = app.all_pages(&token, query, "persons", json!({})).await;
     let mut seen = std::collections::HashSet::new();
-    let mut after = Value::Null;
-    let mut pages = 0;
-    loop {
-        let response = app.gql(&token, query, json!({ "after": after })).await;
-        assert_ok(&response);
-        let persons = &response["data"]["persons"];
-        assert_eq!(persons["totalCount"], expected);
-        for edge in persons["edges"].as_array().unwrap() {
-            assert!(edge["node"]["residence"]["code"]
-                .as_str()
-                .unwrap()
-                .starts_with("DEMO-01-01-"));
-            assert!(
-                seen.insert(edge["node"]["id"].as_str().unwrap().to_owned()),
-                "repeated {edge}"
-            );
-        }
-        pages += 1;
-        if !persons["pageInfo"]["hasNextPage"].as_bool().unwrap() {
-            break;
-        }
-        after = persons["pageInfo"]["endCursor"].clone();
+    for node in &nodes {
+        assert!(node["residence"]["code"]
+            .as_str()
+            .unwrap()
+            .starts_with("DEMO-01-01-"));
+        assert!(
+            seen.insert(node["id"].as_str().unwrap().to_owned()),
+            "repeated {node}"
+        );
     }
     assert_eq!(seen.len() as i64, expected);
-    assert_eq!(pages, (expected + 6) / 7);
 }
 
 #[tokio::test]

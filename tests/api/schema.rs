@@ -2,36 +2,16 @@
 
 use std::collections::BTreeSet;
 
-use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
 use lianfang::{access::policy, graphql};
+
+use crate::helpers::sdl_fields;
 
 /// Every coordinate (`Type.field`, `Input.field`) of the schema's object and input types.
 fn coordinates() -> Vec<(String, String)> {
-    let doc = async_graphql::parser::parse_schema(graphql::sdl()).unwrap();
-    let mut out = Vec::new();
-    for definition in doc.definitions {
-        let TypeSystemDefinition::Type(ty) = definition else {
-            continue;
-        };
-        let name = ty.node.name.node.to_string();
-        let fields: Vec<String> = match &ty.node.kind {
-            TypeKind::Object(object) => object
-                .fields
-                .iter()
-                .map(|f| f.node.name.node.to_string())
-                .collect(),
-            TypeKind::InputObject(input) => input
-                .fields
-                .iter()
-                .map(|f| f.node.name.node.to_string())
-                .collect(),
-            _ => continue,
-        };
-        for field in fields {
-            out.push((name.clone(), field));
-        }
-    }
-    out
+    sdl_fields()
+        .into_iter()
+        .flat_map(|(ty, fields)| fields.into_iter().map(move |f| (ty.clone(), f)))
+        .collect()
 }
 
 #[test]
