@@ -68,6 +68,39 @@ pub struct Config {
     #[arg(long, env = "MAX_BATCH_OPERATIONS", default_value_t = 10)]
     pub max_batch_operations: usize,
 
+    /// Days of follow-up after a contact's last exposure (医学观察期).
+    #[arg(long, env = "FOLLOW_UP_DAYS", default_value_t = 14)]
+    pub follow_up_days: u32,
+
+    /// Default length of medical observation, in days, when no planned end is given.
+    #[arg(long, env = "QUARANTINE_DAYS", default_value_t = 14)]
+    pub quarantine_days: u32,
+
+    /// Most health checks in one `recordHealthChecks` batch.
+    #[arg(long, env = "MAX_HEALTH_CHECK_BATCH", default_value_t = 500)]
+    pub max_health_check_batch: usize,
+
+    /// How far ahead of the server's clock a client's timestamps may be, in seconds.
+    #[arg(long, env = "CLOCK_SKEW_SECS", default_value_t = 300)]
+    pub clock_skew_secs: u32,
+
+    /// The local time zone as a UTC offset; "today" and daily counts follow it.
+    #[arg(
+        long,
+        env = "LOCAL_UTC_OFFSET",
+        default_value = "+08:00",
+        allow_hyphen_values = true
+    )]
+    pub local_utc_offset: String,
+
+    /// Deepest `transmissionChain` walk allowed.
+    #[arg(long, env = "MAX_CHAIN_DEPTH", default_value_t = 5)]
+    pub max_chain_depth: u32,
+
+    /// Most nodes a `transmissionChain` returns (it says when it was cut).
+    #[arg(long, env = "MAX_CHAIN_NODES", default_value_t = 500)]
+    pub max_chain_nodes: u32,
+
     /// Load the demo city into an empty database when serving.
     #[arg(long, env = "SEED_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
     pub seed_demo: bool,

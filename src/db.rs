@@ -85,3 +85,74 @@ fn sqlite_file(url: &str) -> Option<&str> {
     let path = rest.split('?').next()?;
     (!path.is_empty() && path != ":memory:").then_some(path)
 }
+
+/// Why a write transaction stopped: a race worth running again, or a final error.
+#[derive(Debug)]
+pub enum WriteError {
+    /// Lost a race on a natural key (two registrations of one new document): run again,
+    /// and the second run finds the first one's row.
+    Retry,
+    App(crate::error::AppError),
+}
+
+impl From<crate::error::AppError> for WriteError {
+    fn from(err: crate::error::AppError) -> Self {
+        Self::App(err)
+    }
+}
+
+/// Index whose violation means "someone registered this document a moment ago".
+pub const PERSON_DOCUMENT_INDEX: &str = "uq_person_document_type_document_number";
+
+impl From<DbErr> for WriteError {
+    fn from(err: DbErr) -> Self {
+        if crate::error::is_unique_violation(&err, PERSON_DOCUMENT_INDEX) {
+            Self::Retry
+        } else {
+            Self::App(err.into())
+        }
+    }
+}
+
+/// Runs `$body` (an expression using the transaction `$txn`, evaluating to
+/// `Result<T, WriteError>`) in a write transaction: commits on success, rolls back on error,
+/// and runs it again (three attempts in all) when it lost a race. Evaluates to
+/// `AppResult<T>`.
+///
+/// A macro rather than a function taking a closure: the body borrows from the caller, and
+/// resolvers need the resulting future to be `Send`.
+macro_rules! write_retrying {
+    ($db:expr, |$txn:ident| $body:expr) => {{
+        const ATTEMPTS: u32 = 3;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let $txn = match $crate::db::begin_write($db).await {
+                Ok(txn) => txn,
+                Err(err) => break Err($crate::error::AppError::from(err)),
+            };
+            let outcome: Result<_, $crate::db::WriteError> = async { $body }.await;
+            match outcome {
+                Ok(value) => match $txn.commit().await {
+                    Ok(()) => break Ok(value),
+                    Err(err) => break Err($crate::error::AppError::from(err)),
+                },
+                Err($crate::db::WriteError::Retry) if attempt < ATTEMPTS => {
+                    let _ = $txn.rollback().await;
+                }
+                Err($crate::db::WriteError::Retry) => {
+                    let _ = $txn.rollback().await;
+                    break Err($crate::error::AppError::internal(
+                        "a write kept racing another writer",
+                    ));
+                }
+                Err($crate::db::WriteError::App(err)) => {
+                    let _ = $txn.rollback().await;
+                    break Err(err);
+                }
+            }
+        }
+    }};
+}
+
+pub(crate) use write_retrying;

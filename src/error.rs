@@ -107,7 +107,7 @@ fn is_sqlite_unique_message_for(message: &str, index_name: &str) -> bool {
         return false;
     };
     let mut expected = String::new();
-    for (i, column) in columns.split(", ").enumerate() {
+    for (i, column) in columns.trim().split(", ").enumerate() {
         let Some((table, col)) = column.split_once('.') else {
             return false;
         };
@@ -117,5 +117,6 @@ fn is_sqlite_unique_message_for(message: &str, index_name: &str) -> bool {
         expected.push('_');
         expected.push_str(col);
     }
-    expected == table_and_cols
+    // Partial indexes are named `uq_<table>_<cols>_where_<condition>`.
+    table_and_cols == expected || table_and_cols.starts_with(&format!("{expected}_where_"))
 }

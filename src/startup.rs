@@ -82,7 +82,7 @@ pub async fn prepare_state(config: &Config) -> Result<Arc<AppState>, StartupErro
     Ok(Arc::new(AppState {
         db,
         orgs,
-        settings: Settings::from(config),
+        settings: Settings::from_config(config)?,
         statements,
     }))
 }

@@ -4,7 +4,16 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::{config::Config, db::StatementCounter, domain::org_units::OrgDirectory};
+use chrono::Duration;
+
+use crate::{
+    config::Config,
+    db::StatementCounter,
+    domain::{
+        clock::{parse_offset, Clock},
+        org_units::OrgDirectory,
+    },
+};
 
 /// Shared, read-only state of a running server.
 pub struct AppState {
@@ -18,12 +27,28 @@ pub struct AppState {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub max_page_size: u32,
+    pub follow_up_days: u32,
+    pub quarantine_days: u32,
+    pub max_health_check_batch: usize,
+    pub max_chain_depth: u32,
+    pub max_chain_nodes: u32,
+    pub clock: Clock,
 }
 
-impl From<&Config> for Settings {
-    fn from(config: &Config) -> Self {
-        Self {
+impl Settings {
+    pub fn from_config(config: &Config) -> Result<Self, String> {
+        Ok(Self {
             max_page_size: config.max_page_size,
-        }
+            follow_up_days: config.follow_up_days,
+            quarantine_days: config.quarantine_days,
+            max_health_check_batch: config.max_health_check_batch,
+            max_chain_depth: config.max_chain_depth,
+            max_chain_nodes: config.max_chain_nodes,
+            clock: Clock {
+                offset: parse_offset(&config.local_utc_offset)
+                    .map_err(|e| format!("LOCAL_UTC_OFFSET: {e}"))?,
+                skew: Duration::seconds(i64::from(config.clock_skew_secs)),
+            },
+        })
     }
 }

@@ -15,6 +15,8 @@ pub struct Model {
     pub onset_date: Option<Date>,
     pub reported_at: DateTimeUtc,
     pub reporting_org_id: i64,
+    /// Copy of the reporting unit's path: officers there keep the case in reach.
+    pub reporting_path: String,
     pub designated_hospital: Option<String>,
     pub outcome: CaseOutcome,
     /// True while the case is neither excluded nor closed; at most one open case per person

@@ -19,6 +19,8 @@ pub struct Model {
     /// The case this contact became, once converted.
     pub converted_case_id: Option<i64>,
     pub traced_by_org_id: i64,
+    /// Copy of the tracing unit's path: officers there keep the contact in reach.
+    pub traced_by_path: String,
     pub notes: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,

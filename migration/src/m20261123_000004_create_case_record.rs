@@ -2,7 +2,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::{enum_str, enum_str_null};
+use crate::{enum_str, enum_str_null, prefix_scanned};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -21,6 +21,7 @@ impl MigrationTrait for Migration {
                     .col(date_null(CaseRecord::OnsetDate))
                     .col(timestamp_with_time_zone(CaseRecord::ReportedAt))
                     .col(big_integer(CaseRecord::ReportingOrgId))
+                    .col(prefix_scanned(manager, CaseRecord::ReportingPath))
                     .col(string_null(CaseRecord::DesignatedHospital))
                     .col(enum_str(CaseRecord::Outcome))
                     .col(boolean(CaseRecord::IsOpen))
@@ -98,6 +99,18 @@ impl MigrationTrait for Migration {
                     .col(CaseRecord::ReportingOrgId)
                     .to_owned(),
             )
+            .await?;
+        // A case reported by a unit inside one's jurisdiction is in reach even when the
+        // person lives elsewhere (then pseudonymized): a range on this path.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_case_record_reporting_path_id")
+                    .table(CaseRecord::Table)
+                    .col(CaseRecord::ReportingPath)
+                    .col(CaseRecord::Id)
+                    .to_owned(),
+            )
             .await
     }
 
@@ -118,6 +131,7 @@ enum CaseRecord {
     OnsetDate,
     ReportedAt,
     ReportingOrgId,
+    ReportingPath,
     DesignatedHospital,
     Outcome,
     IsOpen,

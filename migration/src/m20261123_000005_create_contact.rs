@@ -2,7 +2,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::enum_str;
+use crate::{enum_str, prefix_scanned};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -23,6 +23,7 @@ impl MigrationTrait for Migration {
                     .col(enum_str(Contact::Status))
                     .col(big_integer_null(Contact::ConvertedCaseId))
                     .col(big_integer(Contact::TracedByOrgId))
+                    .col(prefix_scanned(manager, Contact::TracedByPath))
                     .col(text_null(Contact::Notes))
                     .col(integer(Contact::Version).default(1))
                     .col(timestamp_with_time_zone(Contact::CreatedAt))
@@ -100,6 +101,28 @@ impl MigrationTrait for Migration {
                     .col(Contact::FollowUpEndDate)
                     .to_owned(),
             )
+            .await?;
+        // Contacts recorded by a unit inside one's jurisdiction stay in its reach.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_contact_traced_by_path_id")
+                    .table(Contact::Table)
+                    .col(Contact::TracedByPath)
+                    .col(Contact::Id)
+                    .to_owned(),
+            )
+            .await?;
+        // A case's contacts in id order: the nested list reads the first N per case.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_contact_source_case_id_id")
+                    .table(Contact::Table)
+                    .col(Contact::SourceCaseId)
+                    .col(Contact::Id)
+                    .to_owned(),
+            )
             .await
     }
 
@@ -122,6 +145,7 @@ enum Contact {
     Status,
     ConvertedCaseId,
     TracedByOrgId,
+    TracedByPath,
     Notes,
     Version,
     CreatedAt,

@@ -32,8 +32,10 @@ const TABLES: [&str; 14] = [
 ];
 
 /// Columns that must compare in byte order on PostgreSQL for prefix range scans.
-const BYTE_ORDER_COLUMNS: [(&str, &str); 10] = [
+const BYTE_ORDER_COLUMNS: [(&str, &str); 12] = [
     ("org_unit", "path"),
+    ("case_record", "reporting_path"),
+    ("contact", "traced_by_path"),
     ("person", "residence_path"),
     ("person", "name"),
     ("alert", "org_path"),
@@ -150,8 +152,8 @@ async fn check_constraints(db: &DatabaseConnection) -> Result<(), Failure> {
     let case = |open: bool| {
         format!(
             "INSERT INTO case_record (person_id, classification, reported_at, reporting_org_id, \
-             outcome, is_open, created_at, updated_at, created_by_agency, created_by) \
-             VALUES ({person}, 'CONFIRMED', {now}, {org}, 'ACTIVE', {open}, {now}, {now}, \
+             reporting_path, outcome, is_open, created_at, updated_at, created_by_agency, created_by) \
+             VALUES ({person}, 'CONFIRMED', {now}, {org}, '/1/', 'ACTIVE', {open}, {now}, {now}, \
              'HEALTH', 'u1') RETURNING id"
         )
     };

@@ -24,6 +24,7 @@ pub enum Reach {
 #[derive(Debug, Clone)]
 pub struct PersonView {
     model: person::Model,
+    reach: Reach,
     identity: Access,
     document: Access,
     vulnerability: Access,
@@ -51,6 +52,7 @@ impl PersonView {
         };
         Self {
             model,
+            reach,
             identity,
             document,
             vulnerability,
@@ -59,6 +61,17 @@ impl PersonView {
 
     pub fn id(&self) -> i64 {
         self.model.id
+    }
+
+    /// Records about the person (observations, checks, tests, exposures) are shown only to
+    /// those who reach the person in their own jurisdiction.
+    pub fn shows_records(&self) -> bool {
+        self.reach == Reach::Jurisdiction
+    }
+
+    /// The stored row, for code that builds further views from it (never sent as is).
+    pub fn model(&self) -> &person::Model {
+        &self.model
     }
 
     pub fn model_version(&self) -> i32 {

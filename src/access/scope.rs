@@ -1,9 +1,20 @@
 //! Layer 2 of the policy as SQL: rows inside the principal's jurisdiction.
+//!
+//! A person is inside when their residence grid is. A case is in reach when its person
+//! lives inside or it was reported by a unit inside; a contact when its person lives
+//! inside, it was traced by a unit inside, or its source case is in reach. Everything else
+//! about a person (observation, checks, tests) follows the person's residence.
 
-use entity::{person, quarantine};
-use sea_orm::{sea_query::Query, ColumnTrait, Condition};
+use entity::{case, contact, person, quarantine};
+use sea_orm::{
+    sea_query::{Query, SelectStatement},
+    ColumnTrait, Condition,
+};
 
-use super::policy::{person_rows, PersonRows};
+use super::{
+    person_view::Reach,
+    policy::{person_rows, PersonRows},
+};
 use crate::{auth::Principal, domain::values::OrgPath};
 
 /// `column` (a materialized path) lies in the subtree of `path`: a range on a
@@ -17,26 +28,100 @@ pub fn within(column: impl ColumnTrait, path: &OrgPath) -> Condition {
 /// The persons a principal reaches in its own jurisdiction: residents of its subtree, not
 /// merged away, narrowed per agency (civil affairs: vulnerable or under observation).
 pub fn persons_in_jurisdiction(principal: &Principal) -> Condition {
-    let base = Condition::all()
-        .add(within(
-            person::Column::ResidencePath,
-            principal.jurisdiction(),
-        ))
-        .add(person::Column::MergedIntoId.is_null());
+    let base = residents(principal);
     match person_rows(principal.agency) {
         PersonRows::All => base,
         PersonRows::VulnerableOrIsolated => base.add(
             Condition::any()
                 .add(person::Column::Vulnerabilities.ne(0))
-                .add(
-                    person::Column::Id.in_subquery(
-                        Query::select()
-                            .column(quarantine::Column::PersonId)
-                            .from(quarantine::Entity)
-                            .and_where(quarantine::Column::IsActive.eq(true))
-                            .to_owned(),
-                    ),
-                ),
+                .add(person::Column::Id.in_subquery(isolated_person_ids())),
         ),
     }
+}
+
+/// Residents of the principal's jurisdiction, whatever the agency.
+fn residents(principal: &Principal) -> Condition {
+    Condition::all()
+        .add(within(
+            person::Column::ResidencePath,
+            principal.jurisdiction(),
+        ))
+        .add(person::Column::MergedIntoId.is_null())
+}
+
+/// `SELECT id FROM person WHERE <resident of the jurisdiction>`.
+pub fn resident_ids(principal: &Principal) -> SelectStatement {
+    Query::select()
+        .column(person::Column::Id)
+        .from(person::Entity)
+        .cond_where(residents(principal))
+        .to_owned()
+}
+
+fn isolated_person_ids() -> SelectStatement {
+    Query::select()
+        .column(quarantine::Column::PersonId)
+        .from(quarantine::Entity)
+        .and_where(quarantine::Column::IsActive.eq(true))
+        .to_owned()
+}
+
+/// Records about a person (observation, checks, tests): the person lives inside.
+pub fn about_residents(person_column: impl ColumnTrait, principal: &Principal) -> Condition {
+    Condition::all().add(person_column.in_subquery(resident_ids(principal)))
+}
+
+/// Cases in reach: the person lives inside, or a unit inside reported it.
+pub fn cases_in_reach(principal: &Principal) -> Condition {
+    Condition::any()
+        .add(within(
+            case::Column::ReportingPath,
+            principal.jurisdiction(),
+        ))
+        .add(case::Column::PersonId.in_subquery(resident_ids(principal)))
+}
+
+/// Contacts in reach: the person lives inside, a unit inside traced it, or its source case
+/// is in reach.
+pub fn contacts_in_reach(principal: &Principal) -> Condition {
+    Condition::any()
+        .add(contact::Column::PersonId.in_subquery(resident_ids(principal)))
+        .add(within(
+            contact::Column::TracedByPath,
+            principal.jurisdiction(),
+        ))
+        .add(
+            contact::Column::SourceCaseId.in_subquery(
+                Query::select()
+                    .column(case::Column::Id)
+                    .from(case::Entity)
+                    .cond_where(cases_in_reach(principal))
+                    .to_owned(),
+            ),
+        )
+}
+
+/// How a principal reaches a person it meets through another record: in full (per the
+/// policy) when the person lives inside and the agency's row rule admits them, else
+/// pseudonymized. `isolated`: the person is under active observation.
+pub fn reach_of(principal: &Principal, person: &person::Model, isolated: bool) -> Reach {
+    let inside = person.merged_into_id.is_none()
+        && principal
+            .jurisdiction()
+            .contains_str(&person.residence_path);
+    let admitted = match person_rows(principal.agency) {
+        PersonRows::All => true,
+        PersonRows::VulnerableOrIsolated => person.vulnerabilities != 0 || isolated,
+    };
+    if inside && admitted {
+        Reach::Jurisdiction
+    } else {
+        Reach::Related
+    }
+}
+
+/// Whether `reach_of` needs to know if a person is under observation (only for agencies
+/// whose row rule looks at it), so others skip that look-up.
+pub fn reach_needs_isolation(principal: &Principal) -> bool {
+    person_rows(principal.agency) == PersonRows::VulnerableOrIsolated
 }

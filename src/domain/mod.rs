@@ -1,9 +1,19 @@
 //! The domain layer: rules, scope, masking and audit for each kind of record. Resolvers
 //! call one function here; everything that decides lives here or in `access`.
 
+pub mod alerts;
 pub mod audit_events;
+pub mod case_rules;
+pub mod cases;
+pub mod chain;
+pub mod clock;
+pub mod contacts;
+pub mod health_checks;
+pub mod lab_tests;
+pub mod nested;
 pub mod org_units;
 pub mod pagination;
 pub mod persons;
+pub mod quarantines;
 pub mod values;
 pub mod vulnerability;

@@ -1,6 +1,6 @@
 //! Persons: one record per human, registered by any agency and seen per the policy.
 
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
 use entity::{person, person_provenance, DocumentType, OrgLevel, Sex};
@@ -22,14 +22,13 @@ use crate::{
     access::{self, scope, Access, Data, PersonView, Reach},
     audit::Actor,
     auth::Principal,
-    db,
-    error::{is_unique_violation, AppError, AppResult},
+    db::{self, WriteError},
+    error::{AppError, AppResult},
     state::AppState,
 };
 
 /// Name of the list in cursors.
 pub const LIST: &str = "persons";
-const DOCUMENT_INDEX: &str = "uq_person_document_type_document_number";
 
 /// Filters of the `persons` list; each narrows the principal's jurisdiction further.
 #[derive(Debug, Default, Clone)]
@@ -238,61 +237,75 @@ pub async fn register(
     access::require(&actor.principal, Data::PersonIdentity, Access::ReadWrite)?;
     check_residence(&actor.principal, &registration.residence, "input.residence")?;
     let registration = reconcile_with_document(registration)?;
-    // Two agencies registering the same new number at once: one insert wins, the other
-    // hits the unique index and runs again as an update.
-    let mut attempts = 0;
-    loop {
-        attempts += 1;
-        let txn = db::begin_write(&state.db).await?;
-        match register_in(&txn, actor, &registration).await {
-            Ok(model) => {
-                txn.commit().await?;
-                return Ok(PersonView::new(
-                    &actor.principal,
-                    model,
-                    Reach::Jurisdiction,
-                ));
-            }
-            Err(RegisterError::Retry) if attempts < 3 => txn.rollback().await?,
-            Err(RegisterError::Retry) => {
-                return Err(AppError::internal(
-                    "registration kept racing another writer",
-                ))
-            }
-            Err(RegisterError::App(err)) => {
-                txn.rollback().await?;
-                return Err(err);
+    let model = db::write_retrying!(&state.db, |txn| {
+        register_in(&txn, actor, &registration, Mode::Resident, "registerPerson").await
+    })?;
+    Ok(PersonView::new(
+        &actor.principal,
+        model,
+        Reach::Jurisdiction,
+    ))
+}
+
+/// Who a new record is about: a person the principal reaches, or one registered on the
+/// spot (a close contact, say), who may live anywhere in the city.
+#[derive(Debug, Clone)]
+pub enum PersonRef {
+    Id(i64),
+    Register(Registration),
+}
+
+impl PersonRef {
+    /// Validates an inline registration as far as it can be outside a transaction.
+    pub fn checked(self) -> AppResult<Self> {
+        match self {
+            Self::Id(id) => Ok(Self::Id(id)),
+            Self::Register(registration) => {
+                if registration.residence.level != OrgLevel::Grid {
+                    return Err(AppError::bad_input(
+                        "input.person.register.residence",
+                        "must be a grid (网格), the lowest org level",
+                    ));
+                }
+                Ok(Self::Register(reconcile_with_document(registration)?))
             }
         }
     }
 }
 
-enum RegisterError {
-    Retry,
-    App(AppError),
-}
-
-impl From<AppError> for RegisterError {
-    fn from(err: AppError) -> Self {
-        Self::App(err)
-    }
-}
-
-impl From<sea_orm::DbErr> for RegisterError {
-    fn from(err: sea_orm::DbErr) -> Self {
-        if is_unique_violation(&err, DOCUMENT_INDEX) {
-            Self::Retry
-        } else {
-            Self::App(err.into())
+/// Resolves a [`PersonRef`] inside a write transaction: a known person must be in the
+/// principal's reach; an inline registration links to the record of its document if there
+/// is one (the name must match) and never moves a person between jurisdictions.
+pub async fn resolve_in(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    person: &PersonRef,
+    operation: &str,
+) -> Result<person::Model, WriteError> {
+    match person {
+        PersonRef::Id(id) => Ok(find_for_write(txn, &actor.principal, *id).await?),
+        PersonRef::Register(registration) => {
+            register_in(txn, actor, registration, Mode::Linked, operation).await
         }
     }
+}
+
+/// How a registration treats a known person outside the principal's jurisdiction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// `registerPerson`: the person now lives here; move them (relocation).
+    Resident,
+    /// Registered while recording something else (a contact): link, change nothing.
+    Linked,
 }
 
 async fn register_in(
     txn: &DatabaseTransaction,
     actor: &Actor,
     registration: &Registration,
-) -> Result<person::Model, RegisterError> {
+    mode: Mode,
+    operation: &str,
+) -> Result<person::Model, WriteError> {
     let principal = &actor.principal;
     let now = Utc::now();
     let existing = match &registration.document {
@@ -306,6 +319,21 @@ async fn register_in(
         None => None,
     };
     let (model, reason) = match existing {
+        Some(current)
+            if mode == Mode::Linked
+                && !principal
+                    .jurisdiction()
+                    .contains_str(&current.residence_path) =>
+        {
+            if current.name != registration.name.as_str() {
+                return Err(AppError::bad_input(
+                    "input.person.register.name",
+                    "does not match the name registered with this document",
+                )
+                .into());
+            }
+            (current, None)
+        }
         Some(current) => {
             let in_scope = principal
                 .jurisdiction()
@@ -335,7 +363,7 @@ async fn register_in(
             };
             let updated = update_versioned(txn, current.id, current.version, changes, now)
                 .await?
-                .ok_or(RegisterError::Retry)?;
+                .ok_or(WriteError::Retry)?;
             let reason =
                 (!in_scope).then_some("relocated from another jurisdiction on re-registration");
             (updated, reason)
@@ -373,7 +401,7 @@ async fn register_in(
     };
     record_provenance(txn, model.id, principal, now).await?;
     actor
-        .record_write(txn, "registerPerson", "Person", &[model.id], reason)
+        .record_write(txn, operation, "Person", &[model.id], reason)
         .await?;
     Ok(model)
 }
@@ -503,24 +531,22 @@ pub async fn set_vulnerabilities(
     ))
 }
 
-/// The provenance rows of many persons at once (one statement, for the DataLoader).
-pub async fn provenance_of(
+/// The provenance rows of many persons at once (one statement, for the DataLoader); one
+/// row per agency, so at most five per person.
+pub async fn provenance_rows(
     db: &impl ConnectionTrait,
     person_ids: &[i64],
-) -> AppResult<HashMap<i64, Vec<person_provenance::Model>>> {
-    let rows = person_provenance::Entity::find()
+) -> AppResult<Vec<person_provenance::Model>> {
+    Ok(person_provenance::Entity::find()
         .filter(person_provenance::Column::PersonId.is_in(person_ids.iter().copied()))
         .order_by_asc(person_provenance::Column::FirstReportedAt)
+        .order_by_asc(person_provenance::Column::Id)
         .all(db)
-        .await?;
-    let mut by_person: HashMap<i64, Vec<_>> = HashMap::new();
-    for row in rows {
-        by_person.entry(row.person_id).or_default().push(row);
-    }
-    Ok(by_person)
+        .await?)
 }
 
-async fn find_for_write(
+/// A person in the principal's reach, inside a write transaction; NOT_FOUND otherwise.
+pub async fn find_for_write(
     txn: &DatabaseTransaction,
     principal: &Principal,
     id: i64,

@@ -122,10 +122,185 @@ pub enum DataKind {
     Contacts,
     Quarantine,
     QuarantineNeeds,
+    QuarantineDetail,
     HealthChecks,
     CheckpointEntries,
     Tasks,
     DailyReports,
     AuditEvents,
     AccessGrants,
+}
+
+/// Classification of a case (病例分类).
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entity::CaseClassification")]
+pub enum CaseClassification {
+    /// Suspected case (疑似病例).
+    Suspected,
+    /// Confirmed case (确诊病例).
+    Confirmed,
+    /// Asymptomatic infection (无症状感染者).
+    Asymptomatic,
+    /// Excluded (排除): final, and the case closes.
+    Excluded,
+}
+
+/// Clinical severity (临床分型).
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entity::CaseSeverity")]
+pub enum CaseSeverity {
+    /// Mild (轻型).
+    Mild,
+    /// Moderate (普通型).
+    Moderate,
+    /// Severe (重型).
+    Severe,
+    /// Critical (危重型).
+    Critical,
+}
+
+/// Outcome of a case (转归).
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entity::CaseOutcome")]
+pub enum CaseOutcome {
+    /// Still under treatment or observation.
+    Active,
+    /// Recovered (治愈), final.
+    Recovered,
+    /// Deceased (死亡), final.
+    Deceased,
+}
+
+/// How a close contact was exposed (接触方式).
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entity::ContactRelation")]
+pub enum ContactRelation {
+    /// Same household (共同居住).
+    Household,
+    /// Workplace (同事).
+    Work,
+    /// Travel: same vehicle, flight or train (同乘).
+    Travel,
+    /// Social gathering (聚餐/聚会).
+    Social,
+    /// Medical care (诊疗).
+    Medical,
+    Other,
+}
+
+/// Follow-up state of a close contact.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entity::ContactStatus")]
+pub enum ContactStatus {
+    /// Under follow-up until the follow-up end date.
+    UnderFollowUp,
+    /// Became a case (转为病例).
+    Converted,
+    /// Follow-up ended.
+    Ended,
+}
+
+/// Kind of medical observation (医学观察方式).
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entity::QuarantineKind")]
+pub enum QuarantineKind {
+    /// Centralized, at a named site (集中隔离).
+    Centralized,
+    /// At home (居家隔离).
+    Home,
+}
+
+/// Why a person is under observation.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entity::QuarantineReason")]
+pub enum QuarantineReason {
+    /// Close contact of a case (密接).
+    CloseContact,
+    /// Contact of a close contact (次密接).
+    SecondaryContact,
+    /// Arrived from a risk area (中高风险地区来返).
+    RiskAreaArrival,
+    /// Found with a fever at screening (发热筛查).
+    FeverScreening,
+    Other,
+}
+
+/// How an observation ended.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entity::QuarantineEnd")]
+pub enum QuarantineEnd {
+    /// Released with a release notice (解除医学观察).
+    Released,
+    /// Transferred to a designated hospital (转运至定点医院).
+    TransferredToHospital,
+    /// Left without permission (擅自离开/脱管).
+    Absconded,
+}
+
+/// What an alert is about.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entity::AlertKind")]
+pub enum AlertKind {
+    /// A check at 37.3 °C or above, or with a listed respiratory symptom (发热预警).
+    Fever,
+    /// A case was reported.
+    NewCase,
+    /// A case changed classification.
+    CaseReclassified,
+    /// A close contact living in your jurisdiction was traced.
+    ContactTraced,
+    /// An arrival from a risk area passed a checkpoint.
+    RiskAreaArrival,
+    /// An observation ended before its planned date, or other than by release.
+    QuarantineEndedEarly,
+}
+
+/// Kind of sample (样本类型).
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entity::SampleType")]
+pub enum SampleType {
+    /// Nasopharyngeal swab (鼻咽拭子).
+    NasopharyngealSwab,
+    /// Oropharyngeal swab (口咽拭子).
+    OropharyngealSwab,
+    /// Sputum (痰液).
+    Sputum,
+    /// Blood (血液).
+    Blood,
+    Other,
+}
+
+/// Result of a laboratory test.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entity::LabResult")]
+pub enum LabResult {
+    /// Awaiting the result.
+    Pending,
+    /// Negative (阴性).
+    Negative,
+    /// Positive (阳性).
+    Positive,
+}
+
+/// A symptom ticked at a check. COUGH, SORE_THROAT, SHORTNESS_OF_BREATH and
+/// LOSS_OF_TASTE_OR_SMELL raise a fever alert even without a fever.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::values::Symptom")]
+pub enum Symptom {
+    /// Cough (咳嗽).
+    Cough,
+    /// Sore throat (咽痛).
+    SoreThroat,
+    /// Shortness of breath (气促).
+    ShortnessOfBreath,
+    /// Loss of taste or smell (嗅觉味觉减退).
+    LossOfTasteOrSmell,
+    /// Runny nose (流涕).
+    RunnyNose,
+    /// Fatigue (乏力).
+    Fatigue,
+    /// Muscle ache (肌痛).
+    MuscleAche,
+    /// Diarrhea (腹泻).
+    Diarrhea,
 }

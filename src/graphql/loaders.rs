@@ -1,12 +1,23 @@
 //! DataLoaders: nested fields of a list load in one statement per field, not one per row.
 //! A fresh set is made for every request, so nothing cached crosses principals.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{collections::HashMap, future::Future, marker::PhantomData, sync::Arc};
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use entity::person_provenance;
+use entity::{case, contact, health_check, lab_test, person, person_provenance, quarantine};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use crate::{domain::persons, error::AppError, state::AppState};
+use crate::{
+    domain::{
+        cases::{self, CaseRow},
+        contacts, health_checks, lab_tests, persons, quarantines,
+    },
+    error::{AppError, AppResult},
+    state::AppState,
+};
+
+/// Most rows a nested list returns per parent (its `first` may ask for fewer).
+pub const NESTED_MAX: u64 = 100;
 
 /// Error shared between the callers of one batch (loader errors must be `Clone`).
 #[derive(Clone, Debug)]
@@ -29,31 +40,209 @@ impl From<LoadError> for AppError {
     }
 }
 
-pub struct ProvenanceLoader {
-    state: Arc<AppState>,
+fn load_error(err: AppError) -> LoadError {
+    LoadError(Arc::new(err))
 }
 
-impl Loader<i64> for ProvenanceLoader {
-    type Value = Vec<person_provenance::Model>;
+/// Rows that belong to a parent id, fetched for many parents at once.
+pub trait Group: Send + Sync + 'static {
+    type Row: Clone + Send + Sync + 'static;
+    fn fetch(
+        state: &AppState,
+        parents: &[i64],
+    ) -> impl Future<Output = AppResult<Vec<Self::Row>>> + Send;
+    fn parent(row: &Self::Row) -> i64;
+}
+
+pub struct GroupLoader<G: Group> {
+    state: Arc<AppState>,
+    group: PhantomData<G>,
+}
+
+impl<G: Group> Loader<i64> for GroupLoader<G> {
+    type Value = Vec<G::Row>;
     type Error = LoadError;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        persons::provenance_of(&self.state.db, keys)
+        let rows = G::fetch(&self.state, keys).await.map_err(load_error)?;
+        let mut grouped: HashMap<i64, Vec<G::Row>> = HashMap::new();
+        for row in rows {
+            grouped.entry(G::parent(&row)).or_default().push(row);
+        }
+        Ok(grouped)
+    }
+}
+
+macro_rules! group {
+    ($name:ident, $row:ty, |$state:ident, $ids:ident| $fetch:expr, |$r:ident| $parent:expr) => {
+        pub struct $name;
+        impl Group for $name {
+            type Row = $row;
+            async fn fetch($state: &AppState, $ids: &[i64]) -> AppResult<Vec<$row>> {
+                $fetch.await
+            }
+            fn parent($r: &$row) -> i64 {
+                $parent
+            }
+        }
+    };
+}
+
+group!(
+    ProvenanceOf,
+    person_provenance::Model,
+    |state, ids| persons::provenance_rows(&state.db, ids),
+    |r| r.person_id
+);
+group!(
+    ContactsOfCase,
+    contact::Model,
+    |state, ids| contacts::of_cases(&state.db, ids, NESTED_MAX),
+    |r| r.source_case_id
+);
+group!(
+    ExposuresOf,
+    contact::Model,
+    |state, ids| contacts::of_persons(&state.db, ids, NESTED_MAX),
+    |r| r.person_id
+);
+group!(
+    CasesOf,
+    case::Model,
+    |state, ids| cases::of_persons(&state.db, ids, NESTED_MAX),
+    |r| r.person_id
+);
+group!(
+    ActiveQuarantineOf,
+    quarantine::Model,
+    |state, ids| quarantines::active_of_persons(&state.db, ids),
+    |r| r.person_id
+);
+group!(
+    QuarantinesOf,
+    quarantine::Model,
+    |state, ids| quarantines::of_persons(&state.db, ids, NESTED_MAX),
+    |r| r.person_id
+);
+group!(
+    ChecksOfPerson,
+    health_check::Model,
+    |state, ids| health_checks::latest(&state.db, health_check::Column::PersonId, ids, NESTED_MAX),
+    |r| r.person_id
+);
+group!(
+    ChecksOfQuarantine,
+    health_check::Model,
+    |state, ids| health_checks::latest(
+        &state.db,
+        health_check::Column::QuarantineId,
+        ids,
+        NESTED_MAX
+    ),
+    |r| r.quarantine_id.unwrap_or_default()
+);
+group!(
+    LabTestsOf,
+    lab_test::Model,
+    |state, ids| lab_tests::of_persons(&state.db, ids, NESTED_MAX),
+    |r| r.person_id
+);
+
+macro_rules! by_id {
+    ($name:ident, $entity:ident) => {
+        /// Rows by id (the caller reached them through a record in scope).
+        pub struct $name {
+            state: Arc<AppState>,
+        }
+
+        impl Loader<i64> for $name {
+            type Value = $entity::Model;
+            type Error = LoadError;
+
+            async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+                let rows = $entity::Entity::find()
+                    .filter($entity::Column::Id.is_in(keys.iter().copied()))
+                    .all(&self.state.db)
+                    .await
+                    .map_err(|e| load_error(e.into()))?;
+                Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+            }
+        }
+    };
+}
+
+by_id!(PersonById, person);
+by_id!(ContactById, contact);
+
+/// Cases by id, with their persons.
+pub struct CaseById {
+    state: Arc<AppState>,
+}
+
+impl Loader<i64> for CaseById {
+    type Value = CaseRow;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let rows = cases::by_ids(&self.state.db, keys)
             .await
-            .map_err(|e| LoadError(Arc::new(e)))
+            .map_err(load_error)?;
+        Ok(rows.into_iter().map(|row| (row.case.id, row)).collect())
     }
 }
 
 /// The loaders of one request.
 pub struct Loaders {
-    pub provenance: DataLoader<ProvenanceLoader>,
+    pub provenance: DataLoader<GroupLoader<ProvenanceOf>>,
+    pub contacts_of_case: DataLoader<GroupLoader<ContactsOfCase>>,
+    pub exposures: DataLoader<GroupLoader<ExposuresOf>>,
+    pub cases_of_person: DataLoader<GroupLoader<CasesOf>>,
+    pub active_quarantine: DataLoader<GroupLoader<ActiveQuarantineOf>>,
+    pub quarantines: DataLoader<GroupLoader<QuarantinesOf>>,
+    pub checks_of_person: DataLoader<GroupLoader<ChecksOfPerson>>,
+    pub checks_of_quarantine: DataLoader<GroupLoader<ChecksOfQuarantine>>,
+    pub lab_tests: DataLoader<GroupLoader<LabTestsOf>>,
+    pub person: DataLoader<PersonById>,
+    pub contact: DataLoader<ContactById>,
+    pub case: DataLoader<CaseById>,
+}
+
+fn group<G: Group>(state: &Arc<AppState>) -> DataLoader<GroupLoader<G>> {
+    DataLoader::new(
+        GroupLoader {
+            state: Arc::clone(state),
+            group: PhantomData,
+        },
+        tokio::spawn,
+    )
 }
 
 impl Loaders {
     pub fn new(state: &Arc<AppState>) -> Self {
         Self {
-            provenance: DataLoader::new(
-                ProvenanceLoader {
+            provenance: group(state),
+            contacts_of_case: group(state),
+            exposures: group(state),
+            cases_of_person: group(state),
+            active_quarantine: group(state),
+            quarantines: group(state),
+            checks_of_person: group(state),
+            checks_of_quarantine: group(state),
+            lab_tests: group(state),
+            person: DataLoader::new(
+                PersonById {
+                    state: Arc::clone(state),
+                },
+                tokio::spawn,
+            ),
+            contact: DataLoader::new(
+                ContactById {
+                    state: Arc::clone(state),
+                },
+                tokio::spawn,
+            ),
+            case: DataLoader::new(
+                CaseById {
                     state: Arc::clone(state),
                 },
                 tokio::spawn,

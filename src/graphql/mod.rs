@@ -1,14 +1,20 @@
 //! The GraphQL layer: thin resolvers over the domain, the policy's schema visibility, and
 //! the one conversion of errors.
 
+mod alerts;
 mod audit_events;
+mod cases;
+mod contacts;
 mod context;
 mod enums;
 pub mod error_codes;
+mod health_checks;
+mod lab_tests;
 pub mod loaders;
 mod me;
 mod org_units;
 mod persons;
+mod quarantines;
 pub mod visibility;
 
 use std::sync::Arc;
@@ -22,11 +28,23 @@ pub struct Query(
     me::MeQuery,
     org_units::OrgUnitQuery,
     persons::PersonQuery,
+    cases::CaseQuery,
+    contacts::ContactQuery,
+    quarantines::QuarantineQuery,
+    health_checks::HealthCheckQuery,
+    alerts::AlertQuery,
     audit_events::AuditQuery,
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(persons::PersonMutation);
+pub struct Mutation(
+    persons::PersonMutation,
+    cases::CaseMutation,
+    contacts::ContactMutation,
+    quarantines::QuarantineMutation,
+    health_checks::HealthCheckMutation,
+    lab_tests::LabTestMutation,
+);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 

@@ -9,14 +9,17 @@ use async_graphql::{
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::person_provenance;
 
+use async_graphql::dataloader::DataLoader;
+use entity::person;
+
 use super::{
     context::{actor, row_id, state},
     enums::{Agency, DocumentType, Sex, Vulnerability},
-    loaders::Loaders,
+    loaders::{Group, GroupLoader, Loaders, NESTED_MAX},
     org_units::OrgUnit,
 };
 use crate::{
-    access::PersonView,
+    access::{scope, PersonView},
     domain::{
         org_units::OrgUnit as DomainOrgUnit,
         pagination::PageRequest,
@@ -102,7 +105,7 @@ impl PersonMutation {
     #[graphql(visible = "super::visibility::mutation_register_person")]
     async fn register_person(&self, ctx: &Context<'_>, input: PersonInput) -> Result<Person> {
         let state = state(ctx)?;
-        let registration = input.into_domain(state).await?;
+        let registration = input.into_domain(state, "input").await?;
         Ok(Person(
             persons::register(state, actor(ctx)?, registration).await?,
         ))
@@ -262,6 +265,113 @@ impl Person {
         Ok(rows.into_iter().map(Provenance).collect())
     }
 
+    /// Cases of this person, newest first (病例记录).
+    #[graphql(
+        visible = "super::visibility::person_cases",
+        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity"
+    )]
+    async fn cases(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+    ) -> Result<Vec<super::cases::Case>> {
+        if !self.0.shows_records() {
+            return Ok(Vec::new());
+        }
+        let rows = nested(ctx, first, |l| &l.cases_of_person, self.0.id()).await?;
+        let person = self.0.model().clone();
+        super::cases::Case::nested(ctx, rows, &person)
+    }
+
+    /// Exposures: the contact records in which this person is the close contact, newest first.
+    #[graphql(
+        visible = "super::visibility::person_exposures",
+        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity"
+    )]
+    async fn exposures(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+    ) -> Result<Vec<super::contacts::Contact>> {
+        if !self.0.shows_records() {
+            return Ok(Vec::new());
+        }
+        let rows = nested(ctx, first, |l| &l.exposures, self.0.id()).await?;
+        super::contacts::Contact::many(ctx, rows)
+    }
+
+    /// The current medical observation, if any.
+    #[graphql(visible = "super::visibility::person_quarantines")]
+    async fn active_quarantine(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<super::quarantines::Quarantine>> {
+        if !self.0.shows_records() {
+            return Ok(None);
+        }
+        let rows = ctx
+            .data::<Loaders>()?
+            .active_quarantine
+            .load_one(self.0.id())
+            .await
+            .map_err(AppError::from)?;
+        let Some(quarantine) = rows.unwrap_or_default().into_iter().next() else {
+            return Ok(None);
+        };
+        Ok(super::quarantines::Quarantine::many(ctx, vec![quarantine])?.pop())
+    }
+
+    /// Medical observations of this person, newest first.
+    #[graphql(
+        visible = "super::visibility::person_quarantines",
+        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity"
+    )]
+    async fn quarantines(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+    ) -> Result<Vec<super::quarantines::Quarantine>> {
+        if !self.0.shows_records() {
+            return Ok(Vec::new());
+        }
+        let rows = nested(ctx, first, |l| &l.quarantines, self.0.id()).await?;
+        super::quarantines::Quarantine::many(ctx, rows)
+    }
+
+    /// Health checks of this person, latest first.
+    #[graphql(
+        visible = "super::visibility::person_health_checks",
+        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity"
+    )]
+    async fn health_checks(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+    ) -> Result<Vec<super::health_checks::HealthCheck>> {
+        if !self.0.shows_records() {
+            return Ok(Vec::new());
+        }
+        let rows = nested(ctx, first, |l| &l.checks_of_person, self.0.id()).await?;
+        super::health_checks::HealthCheck::many(ctx, rows)
+    }
+
+    /// Laboratory tests of this person, latest sample first (health only).
+    #[graphql(
+        visible = "super::visibility::person_lab_tests",
+        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity"
+    )]
+    async fn lab_tests(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+    ) -> Result<Vec<super::lab_tests::LabTest>> {
+        if !self.0.shows_records() {
+            return Ok(Vec::new());
+        }
+        let rows = nested(ctx, first, |l| &l.lab_tests, self.0.id()).await?;
+        super::lab_tests::LabTest::many(ctx, rows)
+    }
+
     /// The agency that registered the person first.
     #[graphql(visible = "super::visibility::person_created_by_agency")]
     async fn created_by_agency(&self) -> Option<Agency> {
@@ -387,22 +497,28 @@ pub struct PersonInput {
 }
 
 impl PersonInput {
-    async fn into_domain(self, state: &AppState) -> AppResult<Registration> {
+    /// Validates the registration; errors name fields under `prefix` (e.g. `input`).
+    pub(super) async fn into_domain(
+        self,
+        state: &AppState,
+        prefix: &str,
+    ) -> AppResult<Registration> {
+        let field = |name: &str| format!("{prefix}.{name}");
         let document = match (self.document_type, self.document_number) {
             (Some(kind), Some(number)) => Some(
                 Document::parse(kind.into(), &number)
-                    .map_err(|m| AppError::bad_input("input.documentNumber", m))?,
+                    .map_err(|m| AppError::bad_input(field("documentNumber"), m))?,
             ),
             (None, None) => None,
             (Some(_), None) => {
                 return Err(AppError::bad_input(
-                    "input.documentNumber",
+                    field("documentNumber"),
                     "is required with documentType",
                 ))
             }
             (None, Some(_)) => {
                 return Err(AppError::bad_input(
-                    "input.documentType",
+                    field("documentType"),
                     "is required with documentNumber",
                 ))
             }
@@ -410,23 +526,26 @@ impl PersonInput {
         Ok(Registration {
             document,
             name: PersonName::parse(&self.name)
-                .map_err(|m| AppError::bad_input("input.name", m))?,
+                .map_err(|m| AppError::bad_input(field("name"), m))?,
             sex: self.sex.map(Into::into),
             birth_date: self
                 .birth_date
-                .map(|d| parse_birth_date(d).map_err(|m| AppError::bad_input("input.birthDate", m)))
+                .map(|d| {
+                    parse_birth_date(d).map_err(|m| AppError::bad_input(field("birthDate"), m))
+                })
                 .transpose()?,
             phone: self
                 .phone
-                .map(|p| Phone::parse(&p).map_err(|m| AppError::bad_input("input.phone", m)))
+                .map(|p| Phone::parse(&p).map_err(|m| AppError::bad_input(field("phone"), m)))
                 .transpose()?,
             address: self
                 .address
                 .map(|a| {
-                    BoundedText::parse(&a, 200).map_err(|m| AppError::bad_input("input.address", m))
+                    BoundedText::parse(&a, 200)
+                        .map_err(|m| AppError::bad_input(field("address"), m))
                 })
                 .transpose()?,
-            residence: grid(state, &self.residence, "input.residence").await?,
+            residence: grid(state, &self.residence, &field("residence")).await?,
         })
     }
 }
@@ -480,4 +599,66 @@ async fn grid(state: &AppState, code: &str, field: &str) -> AppResult<Arc<Domain
         .by_code(&state.db, code)
         .await?
         .ok_or_else(|| AppError::bad_input(field, "unknown org unit"))
+}
+
+/// A person met through another record (a case, a contact, a check): shown as the policy
+/// says for how the principal reaches them, and put on the audit trail.
+pub async fn reached(ctx: &Context<'_>, model: person::Model) -> Result<Person> {
+    let actor = actor(ctx)?;
+    let isolated = if scope::reach_needs_isolation(&actor.principal) {
+        let active = ctx
+            .data::<Loaders>()?
+            .active_quarantine
+            .load_one(model.id)
+            .await
+            .map_err(AppError::from)?;
+        active.is_some_and(|rows| !rows.is_empty())
+    } else {
+        false
+    };
+    let reach = scope::reach_of(&actor.principal, &model, isolated);
+    actor.record_reads("Person", [model.id])?;
+    Ok(Person(PersonView::new(&actor.principal, model, reach)))
+}
+
+/// A person loaded by id (for records that hold only the id).
+pub async fn reached_by_id(ctx: &Context<'_>, id: i64) -> Result<Person> {
+    let model = ctx
+        .data::<Loaders>()?
+        .person
+        .load_one(id)
+        .await
+        .map_err(AppError::from)?
+        .ok_or_else(|| AppError::internal(format!("person {id} missing")))?;
+    reached(ctx, model).await
+}
+
+/// The first `first` (default 20, at most 100) rows of a nested list, through its loader.
+pub async fn nested<G: Group>(
+    ctx: &Context<'_>,
+    first: Option<i32>,
+    loader: impl FnOnce(&Loaders) -> &DataLoader<GroupLoader<G>>,
+    parent: i64,
+) -> Result<Vec<G::Row>> {
+    let limit = nested_limit(first)?;
+    let rows = loader(ctx.data::<Loaders>()?)
+        .load_one(parent)
+        .await
+        .map_err(AppError::from)?
+        .unwrap_or_default();
+    Ok(rows.into_iter().take(limit).collect())
+}
+
+/// Validates a nested list's `first`.
+pub fn nested_limit(first: Option<i32>) -> AppResult<usize> {
+    match first {
+        None => Ok(20),
+        Some(n) if n < 0 => Err(AppError::bad_input("first", "must not be negative")),
+        Some(n) if i64::from(n) > i64::try_from(NESTED_MAX).unwrap_or(i64::MAX) => {
+            Err(AppError::LimitExceeded(format!(
+                "first: at most {NESTED_MAX} items in a nested list"
+            )))
+        }
+        Some(n) => Ok(usize::try_from(n).unwrap_or(0)),
+    }
 }

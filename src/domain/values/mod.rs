@@ -2,11 +2,13 @@
 //! not check it again.
 
 pub mod cursor;
+pub mod health;
 pub mod org_path;
 pub mod person_fields;
 pub mod resident_id;
 
 pub use cursor::Cursor;
+pub use health::{IdempotencyKey, Symptom, Temperature};
 pub use org_path::OrgPath;
 pub use person_fields::{
     parse_birth_date, pseudonymize_name, BoundedText, Document, PersonName, Phone,

@@ -1,0 +1,283 @@
+//! Health checks (健康监测) and the grid worker's list of follow-ups due.
+
+use async_graphql::{
+    connection::{Connection, Edge, EmptyFields},
+    Context, Enum, InputObject, Object, Result, SimpleObject, ID,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::health_check;
+
+use super::{
+    cases::unit,
+    context::{actor, row_id, state},
+    enums::{Agency, Symptom},
+    persons::{reached, reached_by_id, Person},
+    quarantines::Quarantine,
+};
+use crate::{
+    domain::{
+        health_checks::{
+            self, CheckInput, CheckOutcome, FollowUp as DomainFollowUp, CHECKS_PER_DAY,
+        },
+        pagination::PageRequest,
+        quarantines::QuarantineRow,
+        values::{Cursor, Symptom as DomainSymptom, Temperature},
+    },
+    error::AppError,
+};
+
+const FOLLOW_UPS: &str = "followUpsDue";
+
+#[derive(Default)]
+pub struct HealthCheckQuery;
+
+#[Object]
+impl HealthCheckQuery {
+    /// The grid worker's to-do list (待测人员): persons under medical observation on `date`
+    /// (local; today when omitted) in your jurisdiction, or in `orgUnit`, with fewer than two
+    /// checks recorded that day.
+    #[graphql(
+        visible = "super::visibility::query_follow_ups_due",
+        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1"
+    )]
+    async fn follow_ups_due(
+        &self,
+        ctx: &Context<'_>,
+        date: Option<NaiveDate>,
+        org_unit: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, FollowUp, EmptyFields, EmptyFields>> {
+        let state = state(ctx)?;
+        let page = PageRequest::parse(
+            FOLLOW_UPS,
+            first,
+            after.as_deref(),
+            state.settings.max_page_size,
+        )?;
+        let date = date.unwrap_or_else(|| state.settings.clock.today());
+        let org_unit = match org_unit {
+            Some(code) => Some(unit(state, &code, "orgUnit").await?),
+            None => None,
+        };
+        let rows = health_checks::follow_ups_due(state, actor(ctx)?, date, org_unit, &page).await?;
+        let mut connection = Connection::new(page.after.is_some(), rows.has_next_page);
+        for row in rows.items {
+            let cursor = Cursor::Id(row.quarantine.id).encode(FOLLOW_UPS);
+            connection
+                .edges
+                .push(Edge::new(cursor, FollowUp::new(ctx, row)?));
+        }
+        Ok(connection)
+    }
+}
+
+#[derive(Default)]
+pub struct HealthCheckMutation;
+
+#[Object]
+impl HealthCheckMutation {
+    /// Record temperature checks, up to MAX_HEALTH_CHECK_BATCH in one call (e.g. after an
+    /// offline shift). Each check carries a client-generated `idempotencyKey`: a check sent
+    /// again returns DUPLICATE with what was recorded the first time, and is not written
+    /// twice. A bad item is REJECTED with its reason; the others are still recorded. A check
+    /// at 37.3 °C or above, or with a listed respiratory symptom, raises a fever alert.
+    #[graphql(visible = "super::visibility::mutation_record_health_checks")]
+    async fn record_health_checks(
+        &self,
+        ctx: &Context<'_>,
+        checks: Vec<HealthCheckInput>,
+    ) -> Result<Vec<HealthCheckResult>> {
+        let state = state(ctx)?;
+        let max = state.settings.max_health_check_batch;
+        if checks.len() > max {
+            return Err(AppError::LimitExceeded(format!("checks: at most {max} per batch")).into());
+        }
+        let inputs = checks
+            .into_iter()
+            .map(|c| CheckInput {
+                person_id: row_id(&c.person, "person").ok(),
+                idempotency_key: c.idempotency_key,
+                measured_at: c.measured_at,
+                temperature: c.temperature,
+                symptoms: c
+                    .symptoms
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(Into::into)
+                    .collect(),
+            })
+            .collect();
+        let results = health_checks::record(state, actor(ctx)?, inputs).await?;
+        let actor = actor(ctx)?;
+        results
+            .into_iter()
+            .map(|item| {
+                let (status, check, error) = match item.outcome {
+                    CheckOutcome::Recorded(check) => (CheckStatus::Recorded, Some(check), None),
+                    CheckOutcome::Duplicate(check) => (CheckStatus::Duplicate, Some(check), None),
+                    CheckOutcome::Rejected(rejection) => (
+                        CheckStatus::Rejected,
+                        None,
+                        Some(ItemError {
+                            code: rejection.code.to_owned(),
+                            field: rejection.field,
+                            message: rejection.message,
+                        }),
+                    ),
+                };
+                if let Some(check) = &check {
+                    actor.record_reads("HealthCheck", [check.id])?;
+                }
+                Ok(HealthCheckResult {
+                    idempotency_key: item.idempotency_key,
+                    status,
+                    check: check.map(HealthCheck),
+                    error,
+                })
+            })
+            .collect()
+    }
+}
+
+/// One temperature and symptom check (体温监测).
+pub struct HealthCheck(health_check::Model);
+
+impl HealthCheck {
+    pub fn many(ctx: &Context<'_>, rows: Vec<health_check::Model>) -> Result<Vec<Self>> {
+        actor(ctx)?.record_reads("HealthCheck", rows.iter().map(|c| c.id))?;
+        Ok(rows.into_iter().map(Self).collect())
+    }
+}
+
+#[Object]
+impl HealthCheck {
+    async fn id(&self) -> ID {
+        ID::from(self.0.id.to_string())
+    }
+
+    async fn person(&self, ctx: &Context<'_>) -> Result<Person> {
+        reached_by_id(ctx, self.0.person_id).await
+    }
+
+    async fn measured_at(&self) -> DateTime<Utc> {
+        self.0.measured_at
+    }
+
+    /// Body temperature in °C, one decimal.
+    async fn temperature(&self) -> f64 {
+        Temperature::from_tenths(self.0.temperature_decidegrees).celsius()
+    }
+
+    async fn symptoms(&self) -> Vec<Symptom> {
+        DomainSymptom::from_bits(self.0.symptoms)
+            .into_iter()
+            .map(Into::into)
+            .collect()
+    }
+
+    /// 37.3 °C or above, or a listed respiratory symptom: a fever alert was raised.
+    async fn fever(&self) -> bool {
+        self.0.fever
+    }
+
+    /// The idempotency key the check was submitted with.
+    async fn idempotency_key(&self) -> &str {
+        &self.0.idempotency_key
+    }
+
+    /// The user who recorded the check (their id in their agency's identity system).
+    #[graphql(visible = "super::visibility::health_check_recorded_by")]
+    async fn recorded_by(&self) -> &str {
+        &self.0.recorded_by
+    }
+
+    async fn recorded_by_agency(&self) -> Agency {
+        self.0.recorded_by_agency.into()
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// One check to record.
+#[derive(InputObject)]
+pub struct HealthCheckInput {
+    /// A key your app generates once per check (a UUID fits); sending the same check again
+    /// with it is safe.
+    idempotency_key: String,
+    /// A person living in your jurisdiction.
+    person: ID,
+    /// When the temperature was taken; not in the future, at most 30 days ago.
+    measured_at: DateTime<Utc>,
+    /// °C, 30.0 to 45.0, one decimal.
+    temperature: f64,
+    symptoms: Option<Vec<Symptom>>,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum CheckStatus {
+    /// Written now.
+    Recorded,
+    /// Sent before with this key: nothing written, the first result returned.
+    Duplicate,
+    /// Not written; see `error`.
+    Rejected,
+}
+
+/// What happened to one submitted check.
+#[derive(SimpleObject)]
+pub struct HealthCheckResult {
+    idempotency_key: String,
+    status: CheckStatus,
+    check: Option<HealthCheck>,
+    error: Option<ItemError>,
+}
+
+/// Why one item of a batch was rejected.
+#[derive(SimpleObject)]
+pub struct ItemError {
+    /// BAD_USER_INPUT or NOT_FOUND.
+    code: String,
+    /// The input field, e.g. `checks[3].temperature`.
+    field: String,
+    message: String,
+}
+
+/// A person due for checks today (待测).
+pub struct FollowUp(DomainFollowUp);
+
+impl FollowUp {
+    fn new(ctx: &Context<'_>, row: DomainFollowUp) -> Result<Self> {
+        actor(ctx)?.record_reads("Quarantine", [row.quarantine.id])?;
+        Ok(Self(row))
+    }
+}
+
+#[Object]
+impl FollowUp {
+    async fn person(&self, ctx: &Context<'_>) -> Result<Person> {
+        reached(ctx, self.0.person.clone()).await
+    }
+
+    async fn quarantine(&self, ctx: &Context<'_>) -> Result<Quarantine> {
+        Quarantine::from_row(
+            ctx,
+            QuarantineRow {
+                quarantine: self.0.quarantine.clone(),
+                person: self.0.person.clone(),
+            },
+        )
+    }
+
+    /// Checks recorded on the day.
+    async fn checks_recorded(&self) -> i64 {
+        self.0.checks_recorded
+    }
+
+    /// Checks still missing on the day.
+    async fn checks_missing(&self) -> i64 {
+        (CHECKS_PER_DAY - self.0.checks_recorded).max(0)
+    }
+}
