@@ -83,7 +83,12 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
                         .into(),
                 );
             }
-            let summary = demo::seed(&state.db, config.demo_residents).await?;
+            let summary = demo::seed(
+                &state.db,
+                config.demo_residents,
+                Some(crate::startup::demo_day(&state)),
+            )
+            .await?;
             tracing::info!(?summary, "loaded the demo city");
             Ok(())
         }

@@ -32,7 +32,8 @@ impl Application {
         let verifier = TokenVerifier::from_config(config)?;
         let state = prepare_state(config).await?;
         if config.seed_demo && state.orgs.is_empty()? {
-            let summary = demo::seed(&state.db, config.demo_residents).await?;
+            let summary =
+                demo::seed(&state.db, config.demo_residents, Some(demo_day(&state))).await?;
             tracing::info!(?summary, "loaded the demo city into the empty database");
             state.orgs.reload(&state.db).await?;
         }
@@ -85,4 +86,13 @@ pub async fn prepare_state(config: &Config) -> Result<Arc<AppState>, StartupErro
         settings: Settings::from_config(config)?,
         statements,
     }))
+}
+
+/// Today and the local UTC offset in hours, for dating the demo outbreak.
+pub fn demo_day(state: &AppState) -> (chrono::NaiveDate, i64) {
+    let clock = state.settings.clock;
+    (
+        clock.today(),
+        i64::from(clock.offset.local_minus_utc() / 3600),
+    )
 }

@@ -2,6 +2,7 @@
 //! generated residents, loaded into an empty database so a newcomer can try every agency's
 //! view at once.
 
+pub mod outbreak;
 pub mod synthetic;
 
 use std::time::Duration;
@@ -147,6 +148,7 @@ pub const DEMO_USERS: &[DemoUser] = &[
 pub struct SeedSummary {
     pub org_units: usize,
     pub residents: usize,
+    pub outbreak: outbreak::OutbreakSummary,
 }
 
 /// A grid the generator places residents in.
@@ -157,15 +159,29 @@ struct GridSlot {
     community: String,
 }
 
-/// Loads the demo city in one transaction.
-pub async fn seed(db: &DatabaseConnection, residents: u32) -> Result<SeedSummary, DbErr> {
+/// Loads the demo city in one transaction: the tree and the residents, and, when
+/// `outbreak` gives today's local date and the local UTC offset in hours, a live outbreak
+/// dated relative to it.
+pub async fn seed(
+    db: &DatabaseConnection,
+    residents: u32,
+    outbreak: Option<(chrono::NaiveDate, i64)>,
+) -> Result<SeedSummary, DbErr> {
     let txn = db.begin().await?;
     let (org_units, grids) = seed_tree(&txn).await?;
     let residents = seed_residents(&txn, &grids, residents).await?;
+    let outbreak = match outbreak {
+        Some((today, offset_hours)) => {
+            let index_cases = (residents / 100).clamp(1, 30);
+            outbreak::seed(&txn, today, offset_hours, index_cases).await?
+        }
+        None => outbreak::OutbreakSummary::default(),
+    };
     txn.commit().await?;
     Ok(SeedSummary {
         org_units,
         residents,
+        outbreak,
     })
 }
 

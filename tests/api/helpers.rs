@@ -30,6 +30,8 @@ pub struct TestApp {
 #[derive(Default)]
 pub struct Options {
     pub residents: Option<u32>,
+    /// Seed the demo outbreak too.
+    pub outbreak: bool,
     pub extra_args: Vec<String>,
 }
 
@@ -81,7 +83,10 @@ pub async fn spawn_with(options: Options) -> TestApp {
         <migration::Migrator as migration::MigratorTrait>::up(&db, None)
             .await
             .expect("migrate");
-        demo::seed(&db, options.residents.unwrap_or(TEST_RESIDENTS))
+        let outbreak = options
+            .outbreak
+            .then(|| (chrono::Utc::now().date_naive(), 8));
+        demo::seed(&db, options.residents.unwrap_or(TEST_RESIDENTS), outbreak)
             .await
             .expect("seed");
         db.close().await.expect("close");

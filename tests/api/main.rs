@@ -12,5 +12,6 @@ mod http;
 mod introspection;
 mod keys;
 mod limits;
+mod outbreak_story;
 mod persons;
 mod schema;
