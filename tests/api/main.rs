@@ -15,3 +15,4 @@ mod limits;
 mod outbreak_story;
 mod persons;
 mod schema;
+mod workflow_rules;
