@@ -10,16 +10,12 @@ use std::{collections::BTreeSet, sync::Mutex};
 
 use chrono::Utc;
 use entity::audit_event;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbBackend, EntityTrait, Statement};
 
 use crate::{
     auth::Principal,
     error::{AppError, AppResult},
 };
-
-/// Rows per INSERT when flushing reads; a page is at most a few hundred records, so one
-/// statement is the rule and this only bounds a pathological request.
-const FLUSH_CHUNK: usize = 500;
 
 /// Who acts in this request, and what they have read so far.
 pub struct Actor {
@@ -91,7 +87,10 @@ impl Actor {
         Ok(())
     }
 
-    /// Writes the collected read events; called once per request, before responding.
+    /// Writes the collected read events in one statement, however many records the request
+    /// returned: the records travel as one JSON array parameter, unpacked by the database
+    /// (`jsonb_to_recordset` on PostgreSQL, `json_each` on SQLite). Called once per request,
+    /// before responding.
     pub async fn flush_reads(&self, db: &impl ConnectionTrait) -> AppResult<usize> {
         let reads: Vec<ReadRecord> = {
             let mut guard = self
@@ -100,19 +99,39 @@ impl Actor {
                 .map_err(|_| AppError::internal("audit trail lock poisoned"))?;
             std::mem::take(&mut *guard).into_iter().collect()
         };
-        let operation = self.operation();
-        for chunk in reads.chunks(FLUSH_CHUNK) {
-            let rows = chunk.iter().map(|read| {
-                self.event(
-                    &operation,
-                    read.entity_type,
-                    read.entity_id,
-                    None,
-                    read.grant_id,
-                )
-            });
-            audit_event::Entity::insert_many(rows).exec(db).await?;
+        if reads.is_empty() {
+            return Ok(0);
         }
+        let records: Vec<serde_json::Value> = reads
+            .iter()
+            .map(|r| serde_json::json!({ "t": r.entity_type, "i": r.entity_id, "g": r.grant_id }))
+            .collect();
+        let principal = &self.principal;
+        let backend = db.get_database_backend();
+        let sql = match backend {
+            DbBackend::Postgres => {
+                "INSERT INTO audit_event (at, subject, agency, role, actor_path, operation, entity_type, entity_id, grant_id, request_id) \
+                 SELECT $1, $2, $3, $4, $5, $6, e.t, e.i, e.g, $7 \
+                 FROM jsonb_to_recordset($8::jsonb) AS e(t text, i bigint, g bigint)"
+            }
+            _ => {
+                "INSERT INTO audit_event (at, subject, agency, role, actor_path, operation, entity_type, entity_id, grant_id, request_id) \
+                 SELECT ?, ?, ?, ?, ?, ?, json_extract(value, '$.t'), json_extract(value, '$.i'), json_extract(value, '$.g'), ? \
+                 FROM json_each(?)"
+            }
+        };
+        let values: Vec<sea_orm::Value> = vec![
+            Utc::now().into(),
+            principal.subject.clone().into(),
+            principal.agency.as_str().into(),
+            principal.role.as_str().into(),
+            principal.jurisdiction().as_str().into(),
+            self.operation().into(),
+            self.request_id.clone().into(),
+            serde_json::Value::Array(records).to_string().into(),
+        ];
+        db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?;
         Ok(reads.len())
     }
 

@@ -13,6 +13,7 @@ use super::{
     enums::AlertKind,
     org_units::OrgUnit,
     persons::{reached_by_id, Person},
+    prefetch,
 };
 use crate::domain::{
     alerts::{self, AlertFilter as DomainFilter},
@@ -60,6 +61,8 @@ impl AlertQuery {
             },
         };
         let rows = alerts::list(state, actor(ctx)?, &filter, &page).await?;
+        let person_ids: Vec<i64> = rows.items.iter().filter_map(|a| a.person_id).collect();
+        prefetch::persons_by_id(ctx, &prefetch::nodes(ctx).field("person"), &person_ids).await?;
         let mut connection = Connection::new(page.after.is_some(), rows.has_next_page);
         connection.edges.extend(
             rows.items

@@ -14,6 +14,7 @@ use super::{
     loaders::Loaders,
     org_units::OrgUnit,
     persons::{nested, reached, Person, PersonInput},
+    prefetch,
 };
 use crate::{
     domain::{
@@ -37,6 +38,7 @@ impl CaseQuery {
     #[graphql(visible = "super::visibility::query_cases")]
     async fn case(&self, ctx: &Context<'_>, id: ID) -> Result<Case> {
         let row = cases::get(state(ctx)?, actor(ctx)?, row_id(&id, "id")?).await?;
+        prefetch::cases(ctx, &ctx.look_ahead(), std::slice::from_ref(&row)).await?;
         Case::from_row(ctx, row)
     }
 
@@ -61,6 +63,7 @@ impl CaseQuery {
         )?;
         let filter = filter.unwrap_or_default().into_domain(state).await?;
         let rows = cases::list(state, actor(ctx)?, &filter, &page).await?;
+        prefetch::cases(ctx, &prefetch::nodes(ctx), &rows.items).await?;
         let mut connection = Connection::with_additional_fields(
             page.after.is_some(),
             rows.has_next_page,

@@ -13,6 +13,7 @@ use super::{
     enums::{ContactRelation, ContactStatus},
     org_units::OrgUnit,
     persons::{reached, reached_by_id, Person},
+    prefetch,
 };
 use crate::{
     domain::{
@@ -51,6 +52,8 @@ impl ContactQuery {
         )?;
         let filter = filter.unwrap_or_default().into_domain(state).await?;
         let rows = contacts::list(state, actor(ctx)?, &filter, &page).await?;
+        let models: Vec<contact::Model> = rows.items.iter().map(|r| r.contact.clone()).collect();
+        prefetch::contacts(ctx, &prefetch::nodes(ctx), &models, true).await?;
         let mut connection = Connection::with_additional_fields(
             page.after.is_some(),
             rows.has_next_page,

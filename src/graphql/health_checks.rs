@@ -12,6 +12,7 @@ use super::{
     context::{actor, row_id, state},
     enums::{Agency, Symptom},
     persons::{reached, reached_by_id, Person},
+    prefetch,
     quarantines::Quarantine,
 };
 use crate::{
@@ -61,6 +62,11 @@ impl HealthCheckQuery {
             None => None,
         };
         let rows = health_checks::follow_ups_due(state, actor(ctx)?, date, org_unit, &page).await?;
+        let nodes = prefetch::nodes(ctx);
+        let ids: Vec<i64> = rows.items.iter().map(|r| r.quarantine.id).collect();
+        let person_ids: Vec<i64> = rows.items.iter().map(|r| r.person.id).collect();
+        prefetch::persons(ctx, &nodes.field("person"), &person_ids).await?;
+        prefetch::quarantines(ctx, &nodes.field("quarantine"), &ids, &person_ids).await?;
         let mut connection = Connection::new(page.after.is_some(), rows.has_next_page);
         for row in rows.items {
             let cursor = Cursor::Id(row.quarantine.id).encode(FOLLOW_UPS);
@@ -109,6 +115,19 @@ impl HealthCheckMutation {
             })
             .collect();
         let results = health_checks::record(state, actor(ctx)?, inputs).await?;
+        let person_ids: Vec<i64> = results
+            .iter()
+            .filter_map(|r| match &r.outcome {
+                CheckOutcome::Recorded(c) | CheckOutcome::Duplicate(c) => Some(c.person_id),
+                CheckOutcome::Rejected(_) => None,
+            })
+            .collect();
+        prefetch::persons_by_id(
+            ctx,
+            &ctx.look_ahead().field("check").field("person"),
+            &person_ids,
+        )
+        .await?;
         let actor = actor(ctx)?;
         results
             .into_iter()

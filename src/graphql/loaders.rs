@@ -3,7 +3,7 @@
 
 use std::{collections::HashMap, future::Future, marker::PhantomData, sync::Arc};
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{case, contact, health_check, lab_test, person, person_provenance, quarantine};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
@@ -193,28 +193,52 @@ impl Loader<i64> for CaseById {
 
 /// The loaders of one request.
 pub struct Loaders {
-    pub provenance: DataLoader<GroupLoader<ProvenanceOf>>,
-    pub contacts_of_case: DataLoader<GroupLoader<ContactsOfCase>>,
-    pub exposures: DataLoader<GroupLoader<ExposuresOf>>,
-    pub cases_of_person: DataLoader<GroupLoader<CasesOf>>,
-    pub active_quarantine: DataLoader<GroupLoader<ActiveQuarantineOf>>,
-    pub quarantines: DataLoader<GroupLoader<QuarantinesOf>>,
-    pub checks_of_person: DataLoader<GroupLoader<ChecksOfPerson>>,
-    pub checks_of_quarantine: DataLoader<GroupLoader<ChecksOfQuarantine>>,
-    pub lab_tests: DataLoader<GroupLoader<LabTestsOf>>,
-    pub person: DataLoader<PersonById>,
-    pub contact: DataLoader<ContactById>,
-    pub case: DataLoader<CaseById>,
+    pub provenance: Grouped<ProvenanceOf>,
+    pub contacts_of_case: Grouped<ContactsOfCase>,
+    pub exposures: Grouped<ExposuresOf>,
+    pub cases_of_person: Grouped<CasesOf>,
+    pub active_quarantine: Grouped<ActiveQuarantineOf>,
+    pub quarantines: Grouped<QuarantinesOf>,
+    pub checks_of_person: Grouped<ChecksOfPerson>,
+    pub checks_of_quarantine: Grouped<ChecksOfQuarantine>,
+    pub lab_tests: Grouped<LabTestsOf>,
+    pub person: DataLoader<PersonById, HashMapCache>,
+    pub contact: DataLoader<ContactById, HashMapCache>,
+    pub case: DataLoader<CaseById, HashMapCache>,
 }
 
-fn group<G: Group>(state: &Arc<AppState>) -> DataLoader<GroupLoader<G>> {
-    DataLoader::new(
+/// A cached loader of rows grouped by parent.
+pub type Grouped<G> = DataLoader<GroupLoader<G>, HashMapCache>;
+
+/// Loaders cache for the one request they belong to, so that a page's nested data
+/// prefetched in one statement (see `prefetch`) serves every row of the page.
+fn group<G: Group>(state: &Arc<AppState>) -> DataLoader<GroupLoader<G>, HashMapCache> {
+    DataLoader::with_cache(
         GroupLoader {
             state: Arc::clone(state),
             group: PhantomData,
         },
         tokio::spawn,
+        HashMapCache::default(),
     )
+}
+
+impl<G: Group> GroupLoader<G> {
+    /// Fetches the rows of many parents in one statement, every parent present (with an
+    /// empty list when it has none), ready to feed the cache.
+    pub async fn fetch_all(
+        state: &AppState,
+        parents: &[i64],
+    ) -> AppResult<Vec<(i64, Vec<G::Row>)>> {
+        let mut grouped: HashMap<i64, Vec<G::Row>> =
+            parents.iter().map(|id| (*id, Vec::new())).collect();
+        if !parents.is_empty() {
+            for row in G::fetch(state, parents).await? {
+                grouped.entry(G::parent(&row)).or_default().push(row);
+            }
+        }
+        Ok(grouped.into_iter().collect())
+    }
 }
 
 impl Loaders {
@@ -229,23 +253,26 @@ impl Loaders {
             checks_of_person: group(state),
             checks_of_quarantine: group(state),
             lab_tests: group(state),
-            person: DataLoader::new(
+            person: DataLoader::with_cache(
                 PersonById {
                     state: Arc::clone(state),
                 },
                 tokio::spawn,
+                HashMapCache::default(),
             ),
-            contact: DataLoader::new(
+            contact: DataLoader::with_cache(
                 ContactById {
                     state: Arc::clone(state),
                 },
                 tokio::spawn,
+                HashMapCache::default(),
             ),
-            case: DataLoader::new(
+            case: DataLoader::with_cache(
                 CaseById {
                     state: Arc::clone(state),
                 },
                 tokio::spawn,
+                HashMapCache::default(),
             ),
         }
     }

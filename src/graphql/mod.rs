@@ -14,6 +14,7 @@ pub mod loaders;
 mod me;
 mod org_units;
 mod persons;
+mod prefetch;
 mod quarantines;
 pub mod visibility;
 

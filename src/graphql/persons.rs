@@ -9,13 +9,12 @@ use async_graphql::{
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::person_provenance;
 
-use async_graphql::dataloader::DataLoader;
 use entity::person;
 
 use super::{
     context::{actor, row_id, state},
     enums::{Agency, DocumentType, Sex, Vulnerability},
-    loaders::{Group, GroupLoader, Loaders, NESTED_MAX},
+    loaders::{Group, Grouped, Loaders, NESTED_MAX},
     org_units::OrgUnit,
 };
 use crate::{
@@ -80,6 +79,8 @@ impl PersonQuery {
         )?;
         let filter = filter.unwrap_or_default().into_domain(state).await?;
         let page_of = persons::list(state, actor, &filter, &page).await?;
+        let ids: Vec<i64> = page_of.items.iter().map(PersonView::id).collect();
+        super::prefetch::persons(ctx, &super::prefetch::nodes(ctx), &ids).await?;
         let mut connection = Connection::with_additional_fields(
             page.after.is_some(),
             page_of.has_next_page,
@@ -637,7 +638,7 @@ pub async fn reached_by_id(ctx: &Context<'_>, id: i64) -> Result<Person> {
 pub async fn nested<G: Group>(
     ctx: &Context<'_>,
     first: Option<i32>,
-    loader: impl FnOnce(&Loaders) -> &DataLoader<GroupLoader<G>>,
+    loader: impl FnOnce(&Loaders) -> &Grouped<G>,
     parent: i64,
 ) -> Result<Vec<G::Row>> {
     let limit = nested_limit(first)?;

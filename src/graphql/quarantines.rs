@@ -15,6 +15,7 @@ use super::{
     health_checks::HealthCheck,
     org_units::OrgUnit,
     persons::{nested, reached, reached_by_id, Person},
+    prefetch,
 };
 use crate::{
     domain::{
@@ -61,6 +62,9 @@ impl QuarantineQuery {
         )?;
         let filter = filter.unwrap_or_default().into_domain(state).await?;
         let rows = quarantines::list(state, actor(ctx)?, &filter, &page).await?;
+        let ids: Vec<i64> = rows.items.iter().map(|r| r.quarantine.id).collect();
+        let person_ids: Vec<i64> = rows.items.iter().map(|r| r.person.id).collect();
+        prefetch::quarantines(ctx, &prefetch::nodes(ctx), &ids, &person_ids).await?;
         let mut connection = Connection::with_additional_fields(
             page.after.is_some(),
             rows.has_next_page,

@@ -15,4 +15,5 @@ mod limits;
 mod outbreak_story;
 mod persons;
 mod schema;
+mod statement_count;
 mod workflow_rules;

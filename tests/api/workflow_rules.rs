@@ -27,12 +27,24 @@ fn health(app: &TestApp) -> String {
 async fn case_in(app: &TestApp, n: u16, classification: &str) -> (String, i64) {
     let token = health(app);
     let person = fixtures::register(app, n, "测试病例", GRID).await;
-    let initial = if classification == "EXCLUDED" { "SUSPECTED" } else { classification };
-    let r = app.gql(&token, REPORT, json!({ "p": person.id, "c": initial })).await;
+    let initial = if classification == "EXCLUDED" {
+        "SUSPECTED"
+    } else {
+        classification
+    };
+    let r = app
+        .gql(&token, REPORT, json!({ "p": person.id, "c": initial }))
+        .await;
     assert_ok(&r);
     let id = r["data"]["reportCase"]["id"].as_str().unwrap().to_owned();
     if classification == "EXCLUDED" {
-        let r = app.gql(&token, RECLASSIFY, json!({ "id": id, "v": 1, "c": "EXCLUDED" })).await;
+        let r = app
+            .gql(
+                &token,
+                RECLASSIFY,
+                json!({ "id": id, "v": 1, "c": "EXCLUDED" }),
+            )
+            .await;
         assert_ok(&r);
         return (id, 2);
     }
@@ -43,7 +55,8 @@ async fn case_in(app: &TestApp, n: u16, classification: &str) -> (String, i64) {
 fn reclassification_allowed(from: &str, to: &str) -> bool {
     matches!(
         (from, to),
-        ("SUSPECTED", "CONFIRMED" | "ASYMPTOMATIC" | "EXCLUDED") | ("ASYMPTOMATIC", "CONFIRMED" | "EXCLUDED")
+        ("SUSPECTED", "CONFIRMED" | "ASYMPTOMATIC" | "EXCLUDED")
+            | ("ASYMPTOMATIC", "CONFIRMED" | "EXCLUDED")
     )
 }
 
@@ -56,16 +69,33 @@ async fn every_reclassification_is_allowed_or_refused_naming_both_states() {
         for to in CLASSES {
             n += 1;
             let (id, version) = case_in(&app, n, from).await;
-            let cases_audited = app.count("SELECT COUNT(*) FROM audit_event WHERE operation = 'mutation reclassifyCase'").await;
-            let r = app.gql(&token, RECLASSIFY, json!({ "id": id, "v": version, "c": to })).await;
+            let cases_audited = app
+                .count(
+                    "SELECT COUNT(*) FROM audit_event WHERE operation = 'mutation reclassifyCase'",
+                )
+                .await;
+            let r = app
+                .gql(
+                    &token,
+                    RECLASSIFY,
+                    json!({ "id": id, "v": version, "c": to }),
+                )
+                .await;
             if reclassification_allowed(from, to) {
                 assert_ok(&r);
                 assert_eq!(r["data"]["reclassifyCase"]["classification"], to);
                 assert_eq!(r["data"]["reclassifyCase"]["open"], to != "EXCLUDED");
             } else {
-                assert_eq!(error_code(&r), Some("BAD_USER_INPUT"), "{from} -> {to}: {r}");
+                assert_eq!(
+                    error_code(&r),
+                    Some("BAD_USER_INPUT"),
+                    "{from} -> {to}: {r}"
+                );
                 let message = r["errors"][0]["message"].as_str().unwrap();
-                assert!(message.contains(from) && message.contains(to), "{from} -> {to}: {message}");
+                assert!(
+                    message.contains(from) && message.contains(to),
+                    "{from} -> {to}: {message}"
+                );
                 assert_eq!(
                     app.count("SELECT COUNT(*) FROM audit_event WHERE operation = 'mutation reclassifyCase'").await,
                     cases_audited,
@@ -85,20 +115,45 @@ async fn cases_close_only_from_active_confirmed_or_asymptomatic() {
         for outcome in OUTCOMES {
             n += 1;
             let (id, version) = case_in(&app, n, class).await;
-            let r = app.gql(&token, CLOSE, json!({ "id": id, "v": version, "o": outcome })).await;
+            let r = app
+                .gql(
+                    &token,
+                    CLOSE,
+                    json!({ "id": id, "v": version, "o": outcome }),
+                )
+                .await;
             let allowed = matches!(class, "CONFIRMED" | "ASYMPTOMATIC") && outcome != "ACTIVE";
             if allowed {
                 assert_ok(&r);
                 assert_eq!(r["data"]["closeCase"]["open"], false);
                 // Closed is final: neither a second outcome nor a reclassification.
-                let again = app.gql(&token, CLOSE, json!({ "id": id, "v": version + 1, "o": "DECEASED" })).await;
+                let again = app
+                    .gql(
+                        &token,
+                        CLOSE,
+                        json!({ "id": id, "v": version + 1, "o": "DECEASED" }),
+                    )
+                    .await;
                 assert_eq!(error_code(&again), Some("BAD_USER_INPUT"), "{again}");
-                let reclass = app.gql(&token, RECLASSIFY, json!({ "id": id, "v": version + 1, "c": "EXCLUDED" })).await;
+                let reclass = app
+                    .gql(
+                        &token,
+                        RECLASSIFY,
+                        json!({ "id": id, "v": version + 1, "c": "EXCLUDED" }),
+                    )
+                    .await;
                 assert_eq!(error_code(&reclass), Some("BAD_USER_INPUT"), "{reclass}");
             } else {
-                assert_eq!(error_code(&r), Some("BAD_USER_INPUT"), "{class} -> {outcome}: {r}");
+                assert_eq!(
+                    error_code(&r),
+                    Some("BAD_USER_INPUT"),
+                    "{class} -> {outcome}: {r}"
+                );
                 let message = r["errors"][0]["message"].as_str().unwrap();
-                assert!(message.contains("ACTIVE") && message.contains(outcome), "{message}");
+                assert!(
+                    message.contains("ACTIVE") && message.contains(outcome),
+                    "{message}"
+                );
             }
         }
     }
@@ -109,19 +164,39 @@ async fn a_person_has_at_most_one_open_case() {
     let app = spawn_app().await;
     let token = health(&app);
     let person = fixtures::register(&app, 601, "唯一病例", GRID).await;
-    assert_ok(&app.gql(&token, REPORT, json!({ "p": person.id, "c": "SUSPECTED" })).await);
+    assert_ok(
+        &app.gql(&token, REPORT, json!({ "p": person.id, "c": "SUSPECTED" }))
+            .await,
+    );
     let before = app.count("SELECT COUNT(*) FROM case_record").await;
-    let second = app.gql(&token, REPORT, json!({ "p": person.id, "c": "CONFIRMED" })).await;
+    let second = app
+        .gql(&token, REPORT, json!({ "p": person.id, "c": "CONFIRMED" }))
+        .await;
     assert_eq!(error_code(&second), Some("BAD_USER_INPUT"), "{second}");
     assert_eq!(second["errors"][0]["extensions"]["field"], "input.person");
     assert_eq!(app.count("SELECT COUNT(*) FROM case_record").await, before);
     // Concurrent reports for another person: exactly one case.
     let other = fixtures::register(&app, 602, "并发病例", GRID).await;
-    let reports = (0..6).map(|_| app.gql(&token, REPORT, json!({ "p": other.id, "c": "CONFIRMED" })));
+    let reports =
+        (0..6).map(|_| app.gql(&token, REPORT, json!({ "p": other.id, "c": "CONFIRMED" })));
     let results = futures_util::future::join_all(reports).await;
-    assert_eq!(results.iter().filter(|r| r.get("errors").is_none()).count(), 1, "{results:#?}");
-    assert!(results.iter().filter(|r| r.get("errors").is_some()).all(|r| error_code(r) == Some("BAD_USER_INPUT")));
-    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM case_record WHERE person_id = {}", other.id)).await, 1);
+    assert_eq!(
+        results.iter().filter(|r| r.get("errors").is_none()).count(),
+        1,
+        "{results:#?}"
+    );
+    assert!(results
+        .iter()
+        .filter(|r| r.get("errors").is_some())
+        .all(|r| error_code(r) == Some("BAD_USER_INPUT")));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM case_record WHERE person_id = {}",
+            other.id
+        ))
+        .await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -129,9 +204,18 @@ async fn concurrent_quarantine_starts_for_one_person_let_exactly_one_win() {
     let app = spawn_app().await;
     let person = fixtures::register(&app, 611, "隔离对象", GRID).await;
     let tokens: Vec<String> = (0..8)
-        .map(|i| app.token_for(Agency::Community, Role::Operator, "DEMO-01-01-01", &format!("worker-{i}")))
+        .map(|i| {
+            app.token_for(
+                Agency::Community,
+                Role::Operator,
+                "DEMO-01-01-01",
+                &format!("worker-{i}"),
+            )
+        })
         .collect();
-    let starts = tokens.iter().map(|t| app.gql(t, START, json!({ "p": person.id })));
+    let starts = tokens
+        .iter()
+        .map(|t| app.gql(t, START, json!({ "p": person.id })));
     let results = futures_util::future::join_all(starts).await;
     let winners = results.iter().filter(|r| r.get("errors").is_none()).count();
     assert_eq!(winners, 1, "{results:#?}");
@@ -139,11 +223,21 @@ async fn concurrent_quarantine_starts_for_one_person_let_exactly_one_win() {
         assert_eq!(error_code(refused), Some("BAD_USER_INPUT"), "{refused}");
     }
     assert_eq!(
-        app.count(&format!("SELECT COUNT(*) FROM quarantine WHERE person_id = {} AND is_active = TRUE", person.id)).await,
+        app.count(&format!(
+            "SELECT COUNT(*) FROM quarantine WHERE person_id = {} AND is_active = TRUE",
+            person.id
+        ))
+        .await,
         1
     );
     // After it ends, a new one may start.
-    let q = app.gql(&tokens[0], "{ quarantines(first: 1) { edges { node { id version } } } }", json!({})).await;
+    let q = app
+        .gql(
+            &tokens[0],
+            "{ quarantines(first: 1) { edges { node { id version } } } }",
+            json!({}),
+        )
+        .await;
     let node = &q["data"]["quarantines"]["edges"][0]["node"];
     let end = app
         .gql(
@@ -159,7 +253,16 @@ async fn concurrent_quarantine_starts_for_one_person_let_exactly_one_win() {
 /// Row counts of every table a workflow write touches.
 async fn counts(app: &TestApp) -> Vec<i64> {
     let mut out = Vec::new();
-    for table in ["case_record", "contact", "quarantine", "health_check", "lab_test", "alert", "audit_event", "person"] {
+    for table in [
+        "case_record",
+        "contact",
+        "quarantine",
+        "health_check",
+        "lab_test",
+        "alert",
+        "audit_event",
+        "person",
+    ] {
         out.push(app.count(&format!("SELECT COUNT(*) FROM {table}")).await);
     }
     out
@@ -175,12 +278,22 @@ async fn bad_input_gets_a_clear_error_and_nothing_is_written() {
     let contact_person = fixtures::register(&app, 622, "密接对象", GRID).await;
     let (case_id, _) = case_in(&app, 623, "CONFIRMED").await;
     let (closed_case, _) = case_in(&app, 624, "CONFIRMED").await;
-    assert_ok(&app.gql(&token, CLOSE, json!({ "id": closed_case, "v": 1, "o": "RECOVERED" })).await);
+    assert_ok(
+        &app.gql(
+            &token,
+            CLOSE,
+            json!({ "id": closed_case, "v": 1, "o": "RECOVERED" }),
+        )
+        .await,
+    );
     // Closed three days ago, so an exposure yesterday comes after it.
     {
         use sea_orm::{prelude::Expr, ColumnTrait, EntityTrait, QueryFilter};
         entity::case::Entity::update_many()
-            .col_expr(entity::case::Column::ClosedAt, Expr::value(Utc::now() - Duration::days(3)))
+            .col_expr(
+                entity::case::Column::ClosedAt,
+                Expr::value(Utc::now() - Duration::days(3)),
+            )
             .filter(entity::case::Column::Id.eq(closed_case.parse::<i64>().unwrap()))
             .exec(&app.state.db)
             .await
@@ -190,8 +303,13 @@ async fn bad_input_gets_a_clear_error_and_nothing_is_written() {
     let tomorrow = (Utc::now() + Duration::days(2)).date_naive();
     let long_ago = (Utc::now() - Duration::days(30)).date_naive();
     let record = "mutation($input: RecordContactInput!) { recordContact(input: $input) { id } }";
-    let q = app.gql(&community, START, json!({ "p": contact_person.id })).await;
-    let quarantine_id = q["data"]["startQuarantine"]["id"].as_str().unwrap().to_owned();
+    let q = app
+        .gql(&community, START, json!({ "p": contact_person.id }))
+        .await;
+    let quarantine_id = q["data"]["startQuarantine"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let before = counts(&app).await;
     let cases: Vec<(&str, String, &str, Value, &str)> = vec![
@@ -220,15 +338,31 @@ async fn bad_input_gets_a_clear_error_and_nothing_is_written() {
         assert_eq!(counts(&app).await, before, "{why} wrote something");
     }
     // A conflict carries the current version.
-    let r = app.gql(&token, RECLASSIFY, json!({ "id": case_id, "v": 7, "c": "CONFIRMED" })).await;
+    let r = app
+        .gql(
+            &token,
+            RECLASSIFY,
+            json!({ "id": case_id, "v": 7, "c": "CONFIRMED" }),
+        )
+        .await;
     assert_eq!(r["errors"][0]["extensions"]["currentVersion"], 1);
 }
 
 #[tokio::test]
 async fn batches_are_partial_idempotent_per_recorder_and_bounded() {
     let app = spawn_app().await;
-    let worker = app.token_for(Agency::Community, Role::Operator, "DEMO-01-01-01", "worker-a");
-    let other_worker = app.token_for(Agency::Community, Role::Operator, "DEMO-01-01-01", "worker-b");
+    let worker = app.token_for(
+        Agency::Community,
+        Role::Operator,
+        "DEMO-01-01-01",
+        "worker-a",
+    );
+    let other_worker = app.token_for(
+        Agency::Community,
+        Role::Operator,
+        "DEMO-01-01-01",
+        "worker-b",
+    );
     let person = fixtures::register(&app, 631, "每日测温", GRID).await;
     let now = Utc::now();
     let batch: Vec<Value> = (0..50)
@@ -250,22 +384,33 @@ async fn batches_are_partial_idempotent_per_recorder_and_bounded() {
     let results = first["data"]["recordHealthChecks"].as_array().unwrap();
     let recorded = results.iter().filter(|r| r["status"] == "RECORDED").count();
     assert_eq!(recorded, 40, "{first}");
-    assert_eq!(results.iter().filter(|r| r["status"] == "REJECTED").count(), 10);
+    assert_eq!(
+        results.iter().filter(|r| r["status"] == "REJECTED").count(),
+        10
+    );
     assert_eq!(results[0]["error"]["field"], "checks[0].measuredAt");
     assert_eq!(results[5]["error"]["field"], "checks[5].temperature");
     assert!(used <= 10, "a batch of 50 used {used} SQL statements");
 
     let again = app.gql(&worker, submit, json!({ "c": batch })).await;
     let replay = again["data"]["recordHealthChecks"].as_array().unwrap();
-    assert_eq!(replay.iter().filter(|r| r["status"] == "DUPLICATE").count(), 40);
+    assert_eq!(
+        replay.iter().filter(|r| r["status"] == "DUPLICATE").count(),
+        40
+    );
     for (a, b) in results.iter().zip(replay) {
         assert_eq!(a["check"]["id"], b["check"]["id"]);
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM health_check").await, 40);
 
     // The same key from another worker is that worker's own check, not a replay of ours.
-    let theirs = app.gql(&other_worker, submit, json!({ "c": [batch[1].clone()] })).await;
-    assert_eq!(theirs["data"]["recordHealthChecks"][0]["status"], "RECORDED");
+    let theirs = app
+        .gql(&other_worker, submit, json!({ "c": [batch[1].clone()] }))
+        .await;
+    assert_eq!(
+        theirs["data"]["recordHealthChecks"][0]["status"],
+        "RECORDED"
+    );
 
     // A key repeated inside one batch is recorded once.
     let twice = json!([
@@ -273,7 +418,12 @@ async fn batches_are_partial_idempotent_per_recorder_and_bounded() {
         { "idempotencyKey": "same", "person": person.id, "measuredAt": now, "temperature": 36.5 },
     ]);
     let r = app.gql(&worker, submit, json!({ "c": twice })).await;
-    let statuses: Vec<&str> = r["data"]["recordHealthChecks"].as_array().unwrap().iter().map(|x| x["status"].as_str().unwrap()).collect();
+    let statuses: Vec<&str> = r["data"]["recordHealthChecks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["status"].as_str().unwrap())
+        .collect();
     assert_eq!(statuses, ["RECORDED", "DUPLICATE"]);
 
     // Oversized: refused whole, nothing written.
