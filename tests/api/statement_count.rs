@@ -69,7 +69,7 @@ async fn a_page_of_cases_with_persons_contacts_and_observations_costs_the_same_s
             "the page holds contacts under observation: {page}"
         );
     }
-    eprintln!("nested page of cases: {small} SQL statements for 5 cases, {large} for 30");
+    eprintln!("nested page of cases: {small} SQL statements for 5 cases, {large} for 50");
     assert_eq!(small, large, "statements grew with the page size");
     assert!(large <= 6, "{large} statements for a nested page");
 
