@@ -16,4 +16,5 @@ mod outbreak_story;
 mod persons;
 mod schema;
 mod statement_count;
+mod workflow_matrix;
 mod workflow_rules;
