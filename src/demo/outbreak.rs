@@ -332,6 +332,11 @@ pub async fn seed(
         .exec(db)
         .await?;
     }
+    // Alerts are listed newest first by id: insert them in the order they were raised.
+    alerts.sort_by_key(|a| match &a.created_at {
+        sea_orm::ActiveValue::Set(at) | sea_orm::ActiveValue::Unchanged(at) => *at,
+        sea_orm::ActiveValue::NotSet => now,
+    });
     summary.alerts = alerts.len();
     for chunk in alerts.chunks(500) {
         alert::Entity::insert_many(chunk.to_vec())
