@@ -85,4 +85,26 @@ async fn a_page_of_cases_with_persons_contacts_and_observations_costs_the_same_s
     eprintln!(
         "persons with provenance and observation: {a}; observations with persons and checks: {c}"
     );
+
+    // A transmission chain is one recursive query, whatever its depth.
+    let chain = "query($n: Int) { transmissionChain(caseId: \"1\", depth: $n) { nodes { key person { name } } edges { from to } } }";
+    let (shallow, one) = statements_for(&app, &token, chain, json!({ "n": 0 })).await;
+    let (deep, three) = statements_for(&app, &token, chain, json!({ "n": 3 })).await;
+    let size = |d: &serde_json::Value| {
+        d["transmissionChain"]["nodes"]
+            .as_array()
+            .map_or(0, Vec::len)
+    };
+    assert!(
+        size(&three) > size(&one),
+        "the deeper walk finds more: {} vs {}",
+        size(&three),
+        size(&one)
+    );
+    assert_eq!(shallow, deep, "chain statements grew with depth");
+    eprintln!(
+        "transmission chain: {deep} statements at depth 0 and 3 ({} and {} nodes)",
+        size(&one),
+        size(&three)
+    );
 }
