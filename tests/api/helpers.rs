@@ -349,3 +349,17 @@ pub fn sdl_fields() -> std::collections::BTreeMap<String, std::collections::BTre
     }
     types
 }
+
+/// The servers' local UTC offset in tests (the default, `+08:00`).
+pub const LOCAL_OFFSET_HOURS: i64 = 8;
+
+/// Today's date where the server is (UTC+8), which is not always the UTC date.
+pub fn local_today() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(LOCAL_OFFSET_HOURS)).date_naive()
+}
+
+/// The start of today where the server is, as a UTC instant.
+pub fn local_day_start() -> chrono::DateTime<chrono::Utc> {
+    local_today().and_hms_opt(0, 0, 0).unwrap().and_utc()
+        - chrono::Duration::hours(LOCAL_OFFSET_HOURS)
+}

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::{
     fixtures::{self, GRID},
-    helpers::{assert_ok, error_code, spawn_app, TestApp},
+    helpers::{assert_ok, error_code, local_day_start, local_today, spawn_app, TestApp},
 };
 
 const OTHER_GRID_B: &str = "DEMO-02-01-01-01";
@@ -164,7 +164,7 @@ async fn the_outbreak_story_plays_through_from_every_agency() {
     )
     .await;
     let quarantine_id = data["startQuarantine"]["id"].as_str().unwrap().to_owned();
-    let today = Utc::now().date_naive();
+    let today = local_today();
     assert_eq!(
         data["startQuarantine"]["plannedEndDate"],
         (today + Duration::days(14)).to_string()
@@ -219,10 +219,13 @@ async fn the_outbreak_story_plays_through_from_every_agency() {
     // 6. After an offline shift, a batch of checks: two fine, one fever, one bad, one about
     //    someone outside the worker's grid.
     let now = Utc::now();
+    // Two checks "today" where the server is, even a minute after local midnight.
+    let earlier_today = (now - Duration::minutes(6)).max(local_day_start());
+    let later_today = (now - Duration::minutes(3)).max(local_day_start());
     let batch = json!([
-        { "idempotencyKey": "shift-1", "person": colleague_id, "measuredAt": now - Duration::minutes(6), "temperature": 36.6 },
+        { "idempotencyKey": "shift-1", "person": colleague_id, "measuredAt": earlier_today, "temperature": 36.6 },
         { "idempotencyKey": "shift-2", "person": colleague_id, "measuredAt": now - Duration::hours(26), "temperature": 36.8 },
-        { "idempotencyKey": "shift-3", "person": colleague_id, "measuredAt": now - Duration::minutes(3), "temperature": 38.1, "symptoms": ["COUGH"] },
+        { "idempotencyKey": "shift-3", "person": colleague_id, "measuredAt": later_today, "temperature": 38.1, "symptoms": ["COUGH"] },
         { "idempotencyKey": "shift-4", "person": colleague_id, "measuredAt": now - Duration::minutes(2), "temperature": 36.85 },
         { "idempotencyKey": "shift-5", "person": patient.id, "measuredAt": now - Duration::minutes(2), "temperature": 36.5 },
     ]);
