@@ -66,6 +66,19 @@ fn isolated_person_ids() -> SelectStatement {
         .to_owned()
 }
 
+/// Records whose person lives in `unit` (a filter; it narrows, never widens, the scope).
+pub fn persons_living_in(person_column: impl ColumnTrait, unit: &OrgPath) -> Condition {
+    Condition::all().add(
+        person_column.in_subquery(
+            Query::select()
+                .column(person::Column::Id)
+                .from(person::Entity)
+                .cond_where(within(person::Column::ResidencePath, unit))
+                .to_owned(),
+        ),
+    )
+}
+
 /// Records about a person (observation, checks, tests): the person lives inside.
 pub fn about_residents(person_column: impl ColumnTrait, principal: &Principal) -> Condition {
     Condition::all().add(person_column.in_subquery(resident_ids(principal)))

@@ -11,12 +11,11 @@ use sea_orm::{
 use super::{
     org_units::OrgUnit,
     pagination::{Page, PageRequest},
-    values::Cursor,
 };
 use crate::{
     access::{access, policy::alert_data, scope, Access},
     audit::Actor,
-    error::{AppError, AppResult},
+    error::AppResult,
     state::AppState,
 };
 
@@ -107,13 +106,7 @@ pub async fn list(
     if let Some(since) = filter.since {
         condition = condition.add(alert::Column::CreatedAt.gte(since));
     }
-    match page.after {
-        None => {}
-        Some(Cursor::Id(id)) => condition = condition.add(alert::Column::Id.lt(id)),
-        Some(Cursor::PathId(..)) => {
-            return Err(AppError::bad_input("after", "not a cursor of this list"))
-        }
-    }
+    condition = condition.add(page.before_id(alert::Column::Id)?);
     let rows = alert::Entity::find()
         .filter(condition)
         .order_by_desc(alert::Column::Id)

@@ -4,14 +4,11 @@ use chrono::{DateTime, Utc};
 use entity::{audit_event, Agency};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::{
-    pagination::{Page, PageRequest},
-    values::Cursor,
-};
+use super::pagination::{Page, PageRequest};
 use crate::{
     access::{self, scope, Access, Data},
     audit::Actor,
-    error::{AppError, AppResult},
+    error::AppResult,
     state::AppState,
 };
 
@@ -62,13 +59,7 @@ pub async fn list(
     if let Some(to) = filter.to {
         select = select.filter(audit_event::Column::At.lt(to));
     }
-    match page.after {
-        None => {}
-        Some(Cursor::Id(id)) => select = select.filter(audit_event::Column::Id.lt(id)),
-        Some(Cursor::PathId(..)) => {
-            return Err(AppError::bad_input("after", "not a cursor of this list"))
-        }
-    }
+    select = select.filter(page.before_id(audit_event::Column::Id)?);
     let rows = select
         .order_by_desc(audit_event::Column::Id)
         .limit(page.first + 1)

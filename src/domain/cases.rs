@@ -9,16 +9,16 @@ use entity::{
 };
 use sea_orm::{
     prelude::Expr, sea_query::ExprTrait, ActiveValue::Set, ColumnTrait, Condition,
-    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
 };
 
 use super::{
     alerts::{self, NewAlert},
     case_rules,
     org_units::OrgUnit,
-    pagination::{Page, PageRequest},
+    pagination::{newest_with_persons, Page, PageRequest},
     persons::{self, PersonRef},
-    values::{BoundedText, Cursor},
+    values::BoundedText,
 };
 use crate::{
     access::{self, scope, Access, Data},
@@ -375,26 +375,10 @@ pub async fn list(
     page: &PageRequest,
 ) -> AppResult<Page<CaseRow>> {
     access::require(&actor.principal, Data::CaseStatus, Access::Pseudonymized)?;
-    let mut condition = list_condition(&actor.principal, filter);
-    match page.after {
-        None => {}
-        Some(Cursor::Id(id)) => condition = condition.add(case::Column::Id.lt(id)),
-        Some(Cursor::PathId(..)) => {
-            return Err(AppError::bad_input("after", "not a cursor of this list"))
-        }
-    }
-    let rows = case::Entity::find()
-        .find_also_related(person::Entity)
-        .filter(condition)
-        .order_by_desc(case::Column::Id)
-        .limit(page.first + 1)
-        .all(&state.db)
-        .await?;
-    let rows = rows
-        .into_iter()
-        .filter_map(|(case, person)| person.map(|person| CaseRow { case, person }))
-        .collect();
-    Ok(Page::from_overfetch(rows, page.first))
+    let condition = list_condition(&actor.principal, filter);
+    let page =
+        newest_with_persons::<case::Entity>(&state.db, condition, case::Column::Id, page).await?;
+    Ok(page.map(|(case, person)| CaseRow { case, person }))
 }
 
 pub async fn count(state: &AppState, actor: &Actor, filter: &CaseFilter) -> AppResult<u64> {
@@ -417,15 +401,7 @@ fn list_condition(principal: &Principal, filter: &CaseFilter) -> Condition {
         condition = condition.add(case::Column::IsOpen.eq(open));
     }
     if let Some(unit) = &filter.org_unit {
-        condition = condition.add(
-            case::Column::PersonId.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(person::Column::Id)
-                    .from(person::Entity)
-                    .cond_where(scope::within(person::Column::ResidencePath, &unit.path))
-                    .to_owned(),
-            ),
-        );
+        condition = condition.add(scope::persons_living_in(case::Column::PersonId, &unit.path));
     }
     if let Some(from) = filter.reported_from {
         condition = condition.add(case::Column::ReportedAt.gte(from));

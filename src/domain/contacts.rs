@@ -7,16 +7,16 @@ use chrono::{Days, NaiveDate, Utc};
 use entity::{case, contact, person, AlertKind, ContactRelation, ContactStatus};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    PaginatorTrait, QueryFilter,
 };
 
 use super::{
     alerts::{self, NewAlert},
     nested,
     org_units::OrgUnit,
-    pagination::{Page, PageRequest},
+    pagination::{newest_with_persons, Page, PageRequest},
     persons::{self, PersonRef},
-    values::{BoundedText, Cursor},
+    values::BoundedText,
 };
 use crate::{
     access::{self, scope, Access, Data},
@@ -195,26 +195,11 @@ pub async fn list(
     page: &PageRequest,
 ) -> AppResult<Page<ContactRow>> {
     access::require(&actor.principal, Data::Contacts, Access::Pseudonymized)?;
-    let mut condition = list_condition(&actor.principal, filter);
-    match page.after {
-        None => {}
-        Some(Cursor::Id(id)) => condition = condition.add(contact::Column::Id.lt(id)),
-        Some(Cursor::PathId(..)) => {
-            return Err(AppError::bad_input("after", "not a cursor of this list"))
-        }
-    }
-    let rows = contact::Entity::find()
-        .find_also_related(person::Entity)
-        .filter(condition)
-        .order_by_desc(contact::Column::Id)
-        .limit(page.first + 1)
-        .all(&state.db)
-        .await?;
-    let rows = rows
-        .into_iter()
-        .filter_map(|(contact, person)| person.map(|person| ContactRow { contact, person }))
-        .collect();
-    Ok(Page::from_overfetch(rows, page.first))
+    let condition = list_condition(&actor.principal, filter);
+    let page =
+        newest_with_persons::<contact::Entity>(&state.db, condition, contact::Column::Id, page)
+            .await?;
+    Ok(page.map(|(contact, person)| ContactRow { contact, person }))
 }
 
 pub async fn count(state: &AppState, actor: &Actor, filter: &ContactFilter) -> AppResult<u64> {
@@ -231,15 +216,10 @@ fn list_condition(principal: &Principal, filter: &ContactFilter) -> Condition {
         condition = condition.add(contact::Column::SourceCaseId.eq(case_id));
     }
     if let Some(unit) = &filter.org_unit {
-        condition = condition.add(
-            contact::Column::PersonId.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(person::Column::Id)
-                    .from(person::Entity)
-                    .cond_where(scope::within(person::Column::ResidencePath, &unit.path))
-                    .to_owned(),
-            ),
-        );
+        condition = condition.add(scope::persons_living_in(
+            contact::Column::PersonId,
+            &unit.path,
+        ));
     }
     if let Some(status) = filter.status {
         condition = condition.add(contact::Column::Status.eq(status));

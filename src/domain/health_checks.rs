@@ -22,7 +22,7 @@ use super::{
     nested,
     org_units::OrgUnit,
     pagination::{Page, PageRequest},
-    values::{Cursor, IdempotencyKey, Symptom, Temperature},
+    values::{IdempotencyKey, Symptom, Temperature},
 };
 use crate::{
     access::{self, scope, Access, Data},
@@ -379,23 +379,12 @@ pub async fn follow_ups_due(
         )
         .add(Expr::expr(Expr::SubQuery(None, Box::new(checks_that_day.into()))).lt(CHECKS_PER_DAY));
     if let Some(unit) = &org_unit {
-        condition = condition.add(
-            quarantine::Column::PersonId.in_subquery(
-                Query::select()
-                    .column(person::Column::Id)
-                    .from(person::Entity)
-                    .cond_where(scope::within(person::Column::ResidencePath, &unit.path))
-                    .to_owned(),
-            ),
-        );
+        condition = condition.add(scope::persons_living_in(
+            quarantine::Column::PersonId,
+            &unit.path,
+        ));
     }
-    match page.after {
-        None => {}
-        Some(Cursor::Id(id)) => condition = condition.add(quarantine::Column::Id.gt(id)),
-        Some(Cursor::PathId(..)) => {
-            return Err(AppError::bad_input("after", "not a cursor of this list"))
-        }
-    }
+    condition = condition.add(page.after_id(quarantine::Column::Id)?);
     let rows = quarantine::Entity::find()
         .find_also_related(person::Entity)
         .filter(condition)

@@ -124,6 +124,23 @@ impl OrgDirectory {
         Ok(self.read()?.by_id.get(&id).cloned())
     }
 
+    /// The unit a stored materialized path ends at (the last id in it).
+    pub fn cached_by_path(&self, path: &str) -> AppResult<Option<Arc<OrgUnit>>> {
+        let last = OrgPath::parse(path)
+            .and_then(|p| {
+                p.as_str()
+                    .trim_end_matches('/')
+                    .rsplit('/')
+                    .next()
+                    .map(str::to_owned)
+            })
+            .and_then(|id| id.parse::<i64>().ok());
+        match last {
+            Some(id) => self.cached_by_id(id),
+            None => Ok(None),
+        }
+    }
+
     /// The direct children of a unit (or the roots, for `None`), in id order.
     pub fn children(&self, parent_id: Option<i64>) -> AppResult<Vec<Arc<OrgUnit>>> {
         let tree = self.read()?;

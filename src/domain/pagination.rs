@@ -1,5 +1,7 @@
 //! Bounded pages for every list.
 
+use sea_orm::{ColumnTrait, Condition};
+
 use super::values::Cursor;
 use crate::error::{AppError, AppResult};
 
@@ -37,6 +39,30 @@ impl PageRequest {
     }
 }
 
+impl PageRequest {
+    /// For lists ordered newest first by id: rows before the cursor.
+    pub fn before_id(&self, id_column: impl ColumnTrait) -> AppResult<Condition> {
+        match &self.after {
+            None => Ok(Condition::all()),
+            Some(Cursor::Id(id)) => Ok(Condition::all().add(id_column.lt(*id))),
+            Some(Cursor::PathId(..)) => Err(not_this_list()),
+        }
+    }
+
+    /// For lists ordered oldest first by id: rows after the cursor.
+    pub fn after_id(&self, id_column: impl ColumnTrait) -> AppResult<Condition> {
+        match &self.after {
+            None => Ok(Condition::all()),
+            Some(Cursor::Id(id)) => Ok(Condition::all().add(id_column.gt(*id))),
+            Some(Cursor::PathId(..)) => Err(not_this_list()),
+        }
+    }
+}
+
+pub fn not_this_list() -> AppError {
+    AppError::bad_input("after", "not a cursor of this list")
+}
+
 /// One page of a list.
 #[derive(Debug, Clone)]
 pub struct Page<T> {
@@ -63,4 +89,31 @@ impl<T> Page<T> {
             has_next_page: self.has_next_page,
         }
     }
+}
+
+/// A page of rows joined with their persons, newest first by id: the shape of every list
+/// of records about persons (cases, contacts, observations).
+pub async fn newest_with_persons<E>(
+    db: &impl sea_orm::ConnectionTrait,
+    condition: Condition,
+    id_column: E::Column,
+    page: &PageRequest,
+) -> AppResult<Page<(E::Model, entity::person::Model)>>
+where
+    E: sea_orm::EntityTrait + sea_orm::Related<entity::person::Entity>,
+{
+    use sea_orm::{QueryFilter, QueryOrder, QuerySelect};
+    let rows = E::find()
+        .find_also_related(entity::person::Entity)
+        .filter(condition.add(page.before_id(id_column)?))
+        .order_by_desc(id_column)
+        .limit(page.first + 1)
+        .all(db)
+        .await?;
+    // Every record has its person (a foreign key); a row without one cannot occur.
+    let rows = rows
+        .into_iter()
+        .filter_map(|(row, person)| person.map(|p| (row, p)))
+        .collect();
+    Ok(Page::from_overfetch(rows, page.first))
 }

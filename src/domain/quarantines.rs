@@ -17,16 +17,16 @@ use entity::{
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Order, PaginatorTrait, QueryFilter,
 };
 
 use super::{
     alerts::{self, NewAlert},
     nested,
     org_units::OrgUnit,
-    pagination::{Page, PageRequest},
+    pagination::{newest_with_persons, Page, PageRequest},
     persons,
-    values::{BoundedText, Cursor},
+    values::BoundedText,
 };
 use crate::{
     access::{self, scope, Access, Data},
@@ -391,28 +391,15 @@ pub async fn list(
     page: &PageRequest,
 ) -> AppResult<Page<QuarantineRow>> {
     access::require(&actor.principal, Data::Quarantine, Access::Pseudonymized)?;
-    let mut condition = list_condition(&actor.principal, filter);
-    match page.after {
-        None => {}
-        Some(Cursor::Id(id)) => condition = condition.add(quarantine::Column::Id.lt(id)),
-        Some(Cursor::PathId(..)) => {
-            return Err(AppError::bad_input("after", "not a cursor of this list"))
-        }
-    }
-    let rows = quarantine::Entity::find()
-        .find_also_related(person::Entity)
-        .filter(condition)
-        .order_by_desc(quarantine::Column::Id)
-        .limit(page.first + 1)
-        .all(&state.db)
-        .await?;
-    let rows = rows
-        .into_iter()
-        .filter_map(|(quarantine, person)| {
-            person.map(|person| QuarantineRow { quarantine, person })
-        })
-        .collect();
-    Ok(Page::from_overfetch(rows, page.first))
+    let condition = list_condition(&actor.principal, filter);
+    let page = newest_with_persons::<quarantine::Entity>(
+        &state.db,
+        condition,
+        quarantine::Column::Id,
+        page,
+    )
+    .await?;
+    Ok(page.map(|(quarantine, person)| QuarantineRow { quarantine, person }))
 }
 
 pub async fn count(state: &AppState, actor: &Actor, filter: &QuarantineFilter) -> AppResult<u64> {
@@ -454,15 +441,10 @@ fn list_condition(principal: &Principal, filter: &QuarantineFilter) -> Condition
         condition = condition.add(quarantine::Column::Kind.eq(kind));
     }
     if let Some(unit) = &filter.org_unit {
-        condition = condition.add(
-            quarantine::Column::PersonId.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(person::Column::Id)
-                    .from(person::Entity)
-                    .cond_where(scope::within(person::Column::ResidencePath, &unit.path))
-                    .to_owned(),
-            ),
-        );
+        condition = condition.add(scope::persons_living_in(
+            quarantine::Column::PersonId,
+            &unit.path,
+        ));
     }
     condition
 }

@@ -18,7 +18,7 @@ use super::{
 use crate::domain::{
     alerts::{self, AlertFilter as DomainFilter},
     pagination::PageRequest,
-    values::{Cursor, OrgPath},
+    values::Cursor,
 };
 
 #[derive(Default)]
@@ -96,21 +96,10 @@ impl Alert {
 
     /// The unit the alert belongs to (the person's residence grid).
     async fn org_unit(&self, ctx: &Context<'_>) -> Result<Option<OrgUnit>> {
-        let id = OrgPath::parse(&self.0.org_path).and_then(|path| {
-            path.as_str()
-                .trim_end_matches('/')
-                .rsplit('/')
-                .next()?
-                .parse::<i64>()
-                .ok()
-        });
-        Ok(match id {
-            Some(id) => state(ctx)?
-                .orgs
-                .cached_by_id(id)?
-                .map(|u| OrgUnit(u.as_ref().clone())),
-            None => None,
-        })
+        Ok(state(ctx)?
+            .orgs
+            .cached_by_path(&self.0.org_path)?
+            .map(|u| OrgUnit(u.as_ref().clone())))
     }
 
     /// The kind of record that raised it: `HealthCheck`, `Case`, `Contact`, `Quarantine`.

@@ -15,7 +15,7 @@ use super::{
 use crate::domain::{
     audit_events::{self, AuditFilter},
     pagination::PageRequest,
-    values::{Cursor, OrgPath},
+    values::Cursor,
 };
 
 #[derive(Default)]
@@ -87,21 +87,10 @@ impl AuditEvent {
 
     /// The acting user's jurisdiction.
     async fn actor_org_unit(&self, ctx: &Context<'_>) -> Result<Option<OrgUnit>> {
-        let id = OrgPath::parse(&self.0.actor_path).and_then(|path| {
-            path.as_str()
-                .trim_end_matches('/')
-                .rsplit('/')
-                .next()?
-                .parse::<i64>()
-                .ok()
-        });
-        Ok(match id {
-            Some(id) => state(ctx)?
-                .orgs
-                .cached_by_id(id)?
-                .map(|u| OrgUnit(u.as_ref().clone())),
-            None => None,
-        })
+        Ok(state(ctx)?
+            .orgs
+            .cached_by_path(&self.0.actor_path)?
+            .map(|u| OrgUnit(u.as_ref().clone())))
     }
 
     /// The GraphQL operation, e.g. `query persons` or `mutation registerPerson`.

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::{
     fixtures::{self, Known, COMMUNITY, GRID, OTHER_DISTRICT, OTHER_GRID},
-    helpers::{error_code, spawn_app, TestApp},
+    helpers::{error_code, is_invisible, spawn_app, TestApp},
 };
 
 /// What one principal gets from one operation.
@@ -316,21 +316,4 @@ fn classify_at(response: &Value, field: &str, on_data: impl FnOnce(&Value) -> Ce
     let data = &response["data"][field];
     assert!(!data.is_null(), "no data and no error: {response}");
     on_data(data)
-}
-
-/// Rejected exactly as a field that does not exist would be.
-fn is_invisible(response: &Value) -> bool {
-    let message = response["errors"][0]["message"]
-        .as_str()
-        .unwrap_or_default();
-    let invisible = message.starts_with("Unknown field") || message.starts_with("Unknown argument");
-    if invisible {
-        assert_eq!(error_code(response), Some("BAD_USER_INPUT"), "{response}");
-        assert!(response["data"].is_null(), "{response}");
-        assert!(
-            !message.contains("Did you mean"),
-            "suggestions name hidden fields: {message}"
-        );
-    }
-    invisible
 }

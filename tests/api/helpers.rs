@@ -363,3 +363,21 @@ pub fn local_day_start() -> chrono::DateTime<chrono::Utc> {
     local_today().and_hms_opt(0, 0, 0).unwrap().and_utc()
         - chrono::Duration::hours(LOCAL_OFFSET_HOURS)
 }
+
+/// Rejected exactly as a field that does not exist would be: the walker's answer to a
+/// field, argument or input field the policy hides.
+pub fn is_invisible(response: &Value) -> bool {
+    let message = response["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    let invisible = message.starts_with("Unknown field") || message.starts_with("Unknown argument");
+    if invisible {
+        assert_eq!(error_code(response), Some("BAD_USER_INPUT"), "{response}");
+        assert!(response["data"].is_null(), "{response}");
+        assert!(
+            !message.contains("Did you mean"),
+            "suggestions name hidden fields: {message}"
+        );
+    }
+    invisible
+}

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::{
     fixtures::{self, Known, GRID},
-    helpers::{assert_ok, error_code, spawn_app, TestApp},
+    helpers::{assert_ok, error_code, is_invisible, spawn_app, TestApp},
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -499,16 +499,4 @@ fn classify(response: &Value, field: &str, on_data: impl FnOnce(&Value) -> Cell)
         None => {}
     }
     on_data(&response["data"][field])
-}
-
-fn is_invisible(response: &Value) -> bool {
-    let message = response["errors"][0]["message"]
-        .as_str()
-        .unwrap_or_default();
-    let invisible = message.starts_with("Unknown field") || message.starts_with("Unknown argument");
-    if invisible {
-        assert_eq!(error_code(response), Some("BAD_USER_INPUT"), "{response}");
-        assert!(response["data"].is_null(), "{response}");
-    }
-    invisible
 }
