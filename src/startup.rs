@@ -48,8 +48,11 @@ impl Application {
         let listener = TcpListener::bind(&config.bind_addr)
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind_addr))?;
         let port = listener.local_addr()?.port();
+        let origins = config.cors_allowed_origins.clone();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(http::cors(&origins))
+                .wrap(http::security_headers())
                 .app_data(endpoint.clone())
                 .configure(http::routes)
         })

@@ -1,11 +1,13 @@
 //! HTTP: routes, the GraphQL endpoint, and the small pages around it.
 
 mod graphql;
+mod headers;
 mod pages;
 
 use actix_web::web;
 
 pub use graphql::Endpoint;
+pub use headers::{cors, security_headers};
 
 /// All routes of the server.
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -11,6 +11,10 @@ pub async fn graphiql() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            super::headers::GRAPHIQL_CSP,
+        ))
         .body(GRAPHIQL)
 }
 

@@ -60,3 +60,183 @@ async fn responses_are_not_cached_and_carry_a_request_id() {
         1
     );
 }
+
+const SECURITY_HEADERS: [(&str, &str); 4] = [
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "no-referrer"),
+    ("cache-control", "no-store"),
+];
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = spawn_app().await;
+    let token = app.token(Agency::Health, Role::Operator, "DEMO");
+    let base = &app.base;
+    let responses = vec![
+        (
+            "graphql",
+            app.client
+                .post(format!("{base}/graphql"))
+                .bearer_auth(&token)
+                .json(&json!({ "query": "{ me { name } }" }))
+                .send()
+                .await
+                .unwrap(),
+        ),
+        (
+            "unauthenticated",
+            app.client
+                .post(format!("{base}/graphql"))
+                .json(&json!({ "query": "{ me { name } }" }))
+                .send()
+                .await
+                .unwrap(),
+        ),
+        (
+            "too large",
+            app.client
+                .post(format!("{base}/graphql"))
+                .bearer_auth(&token)
+                .body("x".repeat(1_100_000))
+                .send()
+                .await
+                .unwrap(),
+        ),
+        (
+            "health",
+            app.client
+                .get(format!("{base}/health"))
+                .send()
+                .await
+                .unwrap(),
+        ),
+        (
+            "ready",
+            app.client
+                .get(format!("{base}/ready"))
+                .send()
+                .await
+                .unwrap(),
+        ),
+        (
+            "graphiql",
+            app.client
+                .get(format!("{base}/graphiql"))
+                .send()
+                .await
+                .unwrap(),
+        ),
+        (
+            "not found",
+            app.client
+                .get(format!("{base}/no-such-page"))
+                .send()
+                .await
+                .unwrap(),
+        ),
+    ];
+    for (what, response) in responses {
+        for (name, value) in SECURITY_HEADERS {
+            assert_eq!(
+                response.headers().get(name).and_then(|v| v.to_str().ok()),
+                Some(value),
+                "{what}: {name}"
+            );
+        }
+        let csp = response
+            .headers()
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
+        assert!(
+            response
+                .headers()
+                .get("strict-transport-security")
+                .is_some(),
+            "{what}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn cross_origin_browser_calls_are_closed_by_default() {
+    let app = spawn_app().await;
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.base))
+        .header("Origin", "https://elsewhere.example")
+        .header("Access-Control-Request-Method", "POST")
+        .header(
+            "Access-Control-Request-Headers",
+            "authorization, content-type",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        preflight
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none(),
+        "{:?}",
+        preflight.headers()
+    );
+    let token = app.token(Agency::Health, Role::Operator, "DEMO");
+    let simple = app
+        .client
+        .post(format!("{}/graphql", app.base))
+        .header("Origin", "https://elsewhere.example")
+        .bearer_auth(&token)
+        .json(&json!({ "query": "{ me { name } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(simple
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
+}
+
+#[tokio::test]
+async fn configured_origins_may_call_the_api_from_a_browser() {
+    let app = crate::helpers::spawn_with(crate::helpers::Options {
+        extra_args: vec![
+            "--cors-allowed-origins".into(),
+            "https://app.example.gov.cn,https://second.example".into(),
+        ],
+        ..Default::default()
+    })
+    .await;
+    for origin in ["https://app.example.gov.cn", "https://second.example"] {
+        let preflight = app
+            .client
+            .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.base))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .header(
+                "Access-Control-Request-Headers",
+                "authorization, content-type",
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            preflight
+                .headers()
+                .get("access-control-allow-origin")
+                .and_then(|v| v.to_str().ok()),
+            Some(origin)
+        );
+    }
+    let other = app
+        .client
+        .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.base))
+        .header("Origin", "https://elsewhere.example")
+        .header("Access-Control-Request-Method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+}
