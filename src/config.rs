@@ -70,6 +70,26 @@ pub struct Config {
     #[arg(long, env = "MAX_QUERY_COMPLEXITY", default_value_t = 10_000)]
     pub max_query_complexity: usize,
 
+    /// Most aliased fields in one query.
+    #[arg(long, env = "MAX_ALIASES", default_value_t = 30)]
+    pub max_aliases: usize,
+
+    /// Most root fields in one operation.
+    #[arg(long, env = "MAX_ROOT_FIELDS", default_value_t = 10)]
+    pub max_root_fields: usize,
+
+    /// Most fragment definitions in one query.
+    #[arg(long, env = "MAX_FRAGMENTS", default_value_t = 20)]
+    pub max_fragments: usize,
+
+    /// Longest string value (argument or variable), in characters.
+    #[arg(long, env = "MAX_STRING_CHARS", default_value_t = 4000)]
+    pub max_string_chars: usize,
+
+    /// Deepest nesting of input objects and lists (arguments and variables).
+    #[arg(long, env = "MAX_INPUT_DEPTH", default_value_t = 6)]
+    pub max_input_depth: usize,
+
     /// Largest `first` a list accepts.
     #[arg(long, env = "MAX_PAGE_SIZE", default_value_t = 100)]
     pub max_page_size: u32,

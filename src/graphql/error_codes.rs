@@ -11,11 +11,13 @@ use async_graphql::{
 use crate::error::AppError;
 
 /// Messages async-graphql uses when a request breaks one of the configured limits.
-const LIMIT_MESSAGES: [&str; 4] = [
+const LIMIT_MESSAGES: [&str; 5] = [
     "Query is nested too deep.",
     "Query is too complex.",
     "The recursion depth of the query cannot be greater than",
     "The number of directives on the field",
+    // A fragment that spreads itself would expand without end.
+    "Cannot spread fragment",
 ];
 
 pub struct ErrorCodes;

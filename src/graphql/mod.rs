@@ -10,6 +10,7 @@ mod enums;
 pub mod error_codes;
 mod health_checks;
 mod lab_tests;
+pub mod limits;
 pub mod loaders;
 mod me;
 mod org_units;
@@ -68,8 +69,17 @@ pub fn build_schema(state: Arc<AppState>, config: &Config) -> AppSchema {
         .limit_directives(MAX_DIRECTIVES)
         // Suggestions would name fields the principal may not see.
         .disable_suggestions()
+        // Outermost first: codes on every error; the visibility walk runs after the shape
+        // limits have passed (extensions nest, and each runs its check after `next`).
         .extension(error_codes::ErrorCodes)
         .extension(visibility::VisibilityGuard)
+        .extension(limits::QueryLimits {
+            max_aliases: config.max_aliases,
+            max_root_fields: config.max_root_fields,
+            max_fragments: config.max_fragments,
+            max_string_chars: config.max_string_chars,
+            max_input_depth: config.max_input_depth,
+        })
         .finish()
 }
 

@@ -34,9 +34,9 @@ async fn too_deep_or_too_complex_queries_are_refused() {
     let response = app.gql(&token, &deep, json!({})).await;
     assert_eq!(error_code(&response), Some("LIMIT_EXCEEDED"), "{response}");
 
-    // Each alias costs 100 persons × 10 fields; twelve of them exceed 10,000.
+    // Each alias costs 100 persons × 12 (10 fields, edges, node); nine exceed 10,000.
     let fields = "id name sex birthYear version createdAt updatedAt pseudonymized phone address";
-    let aliases: String = (0..12)
+    let aliases: String = (0..9)
         .map(|i| format!("a{i}: persons(first: 100) {{ edges {{ node {{ {fields} }} }} }} "))
         .collect();
     let response = app
@@ -106,4 +106,72 @@ async fn malformed_requests_get_bad_user_input() {
     assert_eq!(error_code(&body), Some("BAD_USER_INPUT"));
     let syntax = app.gql(&token, "{ me { name ", json!({})).await;
     assert_eq!(error_code(&syntax), Some("BAD_USER_INPUT"), "{syntax}");
+}
+
+/// Each query is refused with LIMIT_EXCEEDED, before any SQL runs.
+#[tokio::test]
+async fn query_shapes_beyond_the_limits_are_refused_before_any_database_work() {
+    let app = spawn_app().await;
+    let token = app.token(Agency::Health, Role::Operator, "DEMO");
+    let aliases: String = (0..31).map(|i| format!("a{i}: name ")).collect();
+    let roots: String = (0..11).map(|_| "me { name } ").collect();
+    let fragments: String = (0..21)
+        .map(|i| format!("fragment F{i} on Me {{ name }} "))
+        .collect();
+    let spreads: String = (0..21).map(|i| format!("...F{i} ")).collect();
+    let long = "长".repeat(4001);
+    let mut deep = json!("x");
+    for _ in 0..8 {
+        deep = json!({ "nested": deep });
+    }
+    let cases: Vec<(&str, String, serde_json::Value)> = vec![
+        ("31 aliases", format!("{{ me {{ {aliases} }} }}"), json!({})),
+        ("11 root fields", format!("{{ {roots} }}"), json!({})),
+        (
+            "21 fragments",
+            format!("{{ me {{ {spreads} }} }} {fragments}"),
+            json!({}),
+        ),
+        (
+            "a long string literal",
+            format!("{{ persons(filter: {{ namePrefix: \"{long}\" }}) {{ totalCount }} }}"),
+            json!({}),
+        ),
+        (
+            "a long string variable",
+            "query($p: String) { persons(filter: { namePrefix: $p }) { totalCount } }".into(),
+            json!({ "p": long }),
+        ),
+        (
+            "deeply nested input",
+            "query($f: PersonFilter) { persons(filter: $f) { totalCount } }".into(),
+            json!({ "f": deep }),
+        ),
+        (
+            "a fragment spreading itself",
+            "{ me { ...A } } fragment A on Me { name ...A }".into(),
+            json!({}),
+        ),
+    ];
+    for (why, query, variables) in cases {
+        let statements = app.statements();
+        let response = app.gql(&token, &query, variables).await;
+        assert_eq!(
+            error_code(&response),
+            Some("LIMIT_EXCEEDED"),
+            "{why}: {response}"
+        );
+        assert!(response["data"].is_null(), "{why}");
+        let message = response["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(!message.is_empty(), "{why}");
+        assert_eq!(app.statements(), statements, "{why}: SQL ran");
+    }
+    // Just under each limit passes.
+    let ok: String = (0..30).map(|i| format!("a{i}: name ")).collect();
+    let response = app
+        .gql(&token, &format!("{{ me {{ {ok} }} }}"), json!({}))
+        .await;
+    assert!(response.get("errors").is_none(), "{response}");
 }
