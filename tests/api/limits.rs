@@ -43,6 +43,7 @@ async fn too_deep_or_too_complex_queries_are_refused() {
         .gql(&token, &format!("{{ {aliases} }}"), json!({}))
         .await;
     assert_eq!(error_code(&response), Some("LIMIT_EXCEEDED"), "{response}");
+    assert_eq!(response["errors"][0]["message"], "Query is too complex.");
     assert!(response["data"].is_null());
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_event").await,
