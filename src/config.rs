@@ -57,6 +57,19 @@ pub struct Config {
     )]
     pub cors_allowed_origins: Vec<String>,
 
+    /// Requests each user (agency and subject) may make per minute, sustained; 0: no limit.
+    #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = 600)]
+    pub rate_limit_per_minute: u32,
+
+    /// Requests a user may make at once above the sustained rate.
+    #[arg(long, env = "RATE_LIMIT_BURST", default_value_t = 120)]
+    pub rate_limit_burst: u32,
+
+    /// Longest a GraphQL request may run, in milliseconds; past it the client gets
+    /// UNAVAILABLE and the work is cancelled (an unfinished write rolls back).
+    #[arg(long, env = "REQUEST_TIMEOUT_MS", default_value_t = 30_000)]
+    pub request_timeout_ms: u64,
+
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576)]
     pub max_body_bytes: usize,
@@ -141,6 +154,7 @@ pub struct Config {
 }
 
 #[derive(clap::Parser)]
+#[command(args_override_self = true)]
 struct Wrapper {
     #[command(flatten)]
     config: Config,
@@ -153,7 +167,8 @@ impl Config {
     }
 
     /// Command-line style arguments (`--max-page-size 50`) over the environment over the
-    /// defaults; tests use it to pin every setting they depend on.
+    /// defaults; tests use it to pin every setting they depend on. A later argument
+    /// overrides an earlier one.
     pub fn from_args<I, T>(args: I) -> Result<Self, clap::Error>
     where
         I: IntoIterator<Item = T>,

@@ -44,6 +44,11 @@ impl Application {
             verifier,
             max_body_bytes: config.max_body_bytes,
             max_batch_operations: config.max_batch_operations,
+            rate_limit: http::rate_limit::SubjectRateLimit::new(
+                config.rate_limit_per_minute,
+                config.rate_limit_burst,
+            ),
+            timeout: std::time::Duration::from_millis(config.request_timeout_ms),
         });
         let listener = TcpListener::bind(&config.bind_addr)
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind_addr))?;

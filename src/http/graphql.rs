@@ -1,6 +1,6 @@
 //! `POST`/`GET /graphql`: authenticate, bound the body, execute, audit, respond.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use actix_web::{
     http::{header, Method, StatusCode},
@@ -17,6 +17,8 @@ use crate::{
     state::AppState,
 };
 
+use super::rate_limit::SubjectRateLimit;
+
 /// Everything the endpoint needs, shared by all workers.
 pub struct Endpoint {
     pub state: Arc<AppState>,
@@ -24,6 +26,8 @@ pub struct Endpoint {
     pub verifier: TokenVerifier,
     pub max_body_bytes: usize,
     pub max_batch_operations: usize,
+    pub rate_limit: Option<SubjectRateLimit>,
+    pub timeout: Duration,
 }
 
 pub async fn handle(
@@ -42,6 +46,11 @@ pub async fn handle(
             Ok(principal) => principal,
             Err(err) => return error_response(&err, &request_id),
         };
+    if let Some(limit) = &endpoint.rate_limit {
+        if let Err(wait) = limit.check(&format!("{}:{}", principal.agency, principal.subject)) {
+            return rate_limited(wait, &request_id);
+        }
+    }
     let batch = match read_batch(&req, payload, endpoint.max_body_bytes).await {
         Ok(batch) => batch,
         Err(err) => return error_response(&err, &request_id),
@@ -72,7 +81,19 @@ pub async fn handle(
             BatchRequest::Batch(requests.into_iter().map(prepare).collect())
         }
     };
-    let response = endpoint.schema.execute_batch(batch).await;
+    let response = match tokio::time::timeout(
+        endpoint.timeout,
+        endpoint.schema.execute_batch(batch),
+    )
+    .await
+    {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(request_id = %request_id, timeout_ms = endpoint.timeout.as_millis() as u64, "request timed out");
+            let err = AppError::Unavailable(sea_orm::DbErr::Custom("request timed out".into()));
+            return error_response(&err, &request_id);
+        }
+    };
 
     // Personal data leaves the server only once its reads are on the audit trail.
     if let Err(err) = actor.flush_reads(&state.db).await {
@@ -122,6 +143,23 @@ async fn read_batch(
             .map(BatchRequest::Single)
             .map_err(not_graphql)
     }
+}
+
+/// LIMIT_EXCEEDED with HTTP 429, a `Retry-After` header and `extensions.retryAfterSeconds`.
+fn rate_limited(wait: Duration, request_id: &str) -> HttpResponse {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let mut error =
+        async_graphql::ServerError::new(format!("too many requests: retry in {seconds} s"), None);
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", "LIMIT_EXCEEDED");
+    extensions.set("retryAfterSeconds", seconds);
+    error.extensions = Some(extensions);
+    let response = BatchResponse::Single(async_graphql::Response::from_errors(vec![error]));
+    let mut http = json_response(StatusCode::TOO_MANY_REQUESTS, &response, request_id);
+    if let Ok(value) = header::HeaderValue::from_str(&seconds.to_string()) {
+        http.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    http
 }
 
 fn body_too_large(max: usize) -> AppError {

@@ -3,6 +3,7 @@
 mod graphql;
 mod headers;
 mod pages;
+pub mod rate_limit;
 
 use actix_web::web;
 

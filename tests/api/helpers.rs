@@ -69,6 +69,9 @@ pub async fn spawn_with(options: Options) -> TestApp {
         "1048576",
         "--max-batch-operations",
         "10",
+        // Tests send hundreds of requests with one token; the limit has its own test.
+        "--rate-limit-per-minute",
+        "0",
     ]
     .iter()
     .map(|s| s.to_string())

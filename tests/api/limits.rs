@@ -176,3 +176,76 @@ async fn query_shapes_beyond_the_limits_are_refused_before_any_database_work() {
         .await;
     assert!(response.get("errors").is_none(), "{response}");
 }
+
+#[tokio::test]
+async fn one_user_cannot_exceed_the_rate_limit_and_learns_when_to_retry() {
+    let app = crate::helpers::spawn_with(crate::helpers::Options {
+        extra_args: ["--rate-limit-per-minute", "60", "--rate-limit-burst", "5"]
+            .map(String::from)
+            .to_vec(),
+        ..Default::default()
+    })
+    .await;
+    let token = app.token_for(Agency::Police, Role::Operator, "DEMO-01", "officer-1");
+    let other = app.token_for(Agency::Police, Role::Operator, "DEMO-01", "officer-2");
+    let mut refused = None;
+    for _ in 0..10 {
+        let response = app
+            .client
+            .post(format!("{}/graphql", app.base))
+            .bearer_auth(&token)
+            .json(&json!({ "query": "{ persons(first: 1) { totalCount } }" }))
+            .send()
+            .await
+            .unwrap();
+        if response.status().as_u16() == 429 {
+            refused = Some(response);
+            break;
+        }
+    }
+    let response = refused.expect("the sixth request within a second is refused");
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&retry_after), "{retry_after}");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), Some("LIMIT_EXCEEDED"));
+    assert_eq!(
+        body["errors"][0]["extensions"]["retryAfterSeconds"],
+        retry_after
+    );
+    // Another user is not affected.
+    let fine = app.gql(&other, "{ me { subject } }", json!({})).await;
+    assert_eq!(fine["data"]["me"]["subject"], "officer-2");
+}
+
+#[tokio::test]
+async fn a_request_past_its_time_budget_gets_unavailable_and_nothing_hangs() {
+    let app = crate::helpers::spawn_with(crate::helpers::Options {
+        residents: Some(3000),
+        outbreak: true,
+        extra_args: ["--request-timeout-ms", "1"].map(String::from).to_vec(),
+    })
+    .await;
+    let token = app.token(Agency::Health, Role::Operator, "DEMO");
+    let started = std::time::Instant::now();
+    let (status, body) = app
+        .post_graphql(
+            Some(&token),
+            &json!({ "query": "{ persons(first: 100) { totalCount edges { node { name provenance { agency } cases { classification } } } } }" }),
+        )
+        .await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(error_code(&body), Some("UNAVAILABLE"), "{body}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    // The server is still there.
+    let health = app
+        .client
+        .get(format!("{}/health", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+}
