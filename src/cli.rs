@@ -140,7 +140,7 @@ async fn serve(config: &Config) -> Result<(), StartupError> {
         );
         println!("  them. Set JWT_SECRET or JWT_PUBLIC_KEY_FILE before holding real data.");
     }
-    if config.jwt_public_key_file.is_none() {
+    if config.jwt_public_key_file.is_none() && config.jwt_jwks_file.is_none() {
         println!("\nDemo tokens (valid 12 h): paste one into GraphiQL's token field.");
         for user in demo::DEMO_USERS {
             let spec = user.token_spec(Duration::from_secs(12 * 3600));

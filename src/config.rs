@@ -35,6 +35,16 @@ pub struct Config {
     #[arg(long, env = "JWT_PUBLIC_KEY_FILE")]
     pub jwt_public_key_file: Option<PathBuf>,
 
+    /// JSON Web Key Set of the identity providers' public keys (RS256/ES256, each with a
+    /// `kid`): tokens name their key by `kid`. Re-read when the file changes, so keys
+    /// rotate without a restart.
+    #[arg(long, env = "JWT_JWKS_FILE")]
+    pub jwt_jwks_file: Option<PathBuf>,
+
+    /// Revoked token ids (`jti`), one per line; re-read when the file changes.
+    #[arg(long, env = "JWT_REVOKED_FILE")]
+    pub jwt_revoked_file: Option<PathBuf>,
+
     /// Required `iss` claim.
     #[arg(long, env = "JWT_ISSUER", default_value = "lianfang")]
     pub jwt_issuer: String,
@@ -43,7 +53,7 @@ pub struct Config {
     #[arg(long, env = "JWT_AUDIENCE", default_value = "lianfang-api")]
     pub jwt_audience: String,
 
-    /// Clock skew tolerated on `exp`, in seconds.
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
     #[arg(long, env = "JWT_LEEWAY_SECS", default_value_t = 30)]
     pub jwt_leeway_secs: u64,
 
@@ -184,6 +194,8 @@ impl Config {
     }
 
     pub fn uses_dev_secret(&self) -> bool {
-        self.jwt_public_key_file.is_none() && self.jwt_secret == DEV_JWT_SECRET
+        self.jwt_public_key_file.is_none()
+            && self.jwt_jwks_file.is_none()
+            && self.jwt_secret == DEV_JWT_SECRET
     }
 }

@@ -2,6 +2,7 @@
 
 mod jwt;
 mod principal;
+mod watched;
 
 pub use jwt::{mint_token, TokenClaims, TokenSpec, TokenVerifier};
 pub use principal::Principal;
