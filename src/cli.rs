@@ -1,6 +1,6 @@
 //! The command line of the one binary.
 
-use std::{path::PathBuf, time::Duration};
+use std::{io::Write, path::PathBuf, time::Duration};
 
 use clap::{Parser, Subcommand};
 use entity::{Agency, Role};
@@ -130,28 +130,43 @@ async fn serve(config: &Config) -> Result<(), StartupError> {
         );
     }
     let app = Application::build(config).await?;
+    // The banner is for a person at a terminal; a closed stdout must not stop the server.
+    let mut out = std::io::stdout().lock();
     let base = format!("http://{}", display_addr(&config.bind_addr, app.port()));
-    println!("Lianfang (联防联控) is serving on {base}");
-    println!("  GraphiQL:  {base}/graphiql");
-    println!("  GraphQL:   {base}/graphql   health: {base}/health   ready: {base}/ready");
+    let _ = writeln!(out, "Lianfang (联防联控) is serving on {base}");
+    let _ = writeln!(out, "  GraphiQL:  {base}/graphiql");
+    let _ = writeln!(
+        out,
+        "  GraphQL:   {base}/graphql   health: {base}/health   ready: {base}/ready"
+    );
     if config.uses_dev_secret() {
-        println!(
+        let _ =
+            writeln!(out, 
             "\n  WARNING: tokens are signed with the built-in development secret; anyone can mint"
         );
-        println!("  them. Set JWT_SECRET or JWT_PUBLIC_KEY_FILE before holding real data.");
+        let _ = writeln!(
+            out,
+            "  them. Set JWT_SECRET or JWT_PUBLIC_KEY_FILE before holding real data."
+        );
     }
     if config.jwt_public_key_file.is_none() && config.jwt_jwks_file.is_none() {
-        println!("\nDemo tokens (valid 12 h): paste one into GraphiQL's token field.");
+        let _ = writeln!(
+            out,
+            "\nDemo tokens (valid 12 h): paste one into GraphiQL's token field."
+        );
         for user in demo::DEMO_USERS {
             let spec = user.token_spec(Duration::from_secs(12 * 3600));
             let token = mint_token(config, &spec)?;
-            println!(
+            let _ = writeln!(
+                out,
                 "\n  {} {} — {} ({})\n  {token}",
                 user.agency, user.role, user.name, user.org
             );
         }
-        println!();
+        let _ = writeln!(out);
     }
+    let _ = out.flush();
+    drop(out);
     app.run_until_stopped().await?;
     Ok(())
 }

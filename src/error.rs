@@ -69,6 +69,31 @@ impl AppError {
     }
 }
 
+/// An error's message fit for the log: its first line, cut before any `DETAIL` (where
+/// PostgreSQL repeats the offending values), with runs of digits and every non-ASCII
+/// character masked, so that no name, number, phone or address reaches the log.
+pub fn loggable(err: &dyn std::error::Error) -> String {
+    let message = err.to_string();
+    let first = message.lines().next().unwrap_or_default();
+    let first = first.split("DETAIL").next().unwrap_or_default();
+    let mut out = String::with_capacity(first.len());
+    let mut digits = 0;
+    for c in first.chars() {
+        if c.is_ascii_digit() {
+            digits += 1;
+            if digits <= 3 {
+                out.push(c);
+            } else if digits == 4 {
+                out.push('#');
+            }
+        } else {
+            digits = 0;
+            out.push(if c.is_ascii() { c } else { '?' });
+        }
+    }
+    out
+}
+
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
         match err {
@@ -119,4 +144,30 @@ fn is_sqlite_unique_message_for(message: &str, index_name: &str) -> bool {
     }
     // Partial indexes are named `uq_<table>_<cols>_where_<condition>`.
     table_and_cols == expected || table_and_cols.starts_with(&format!("{expected}_where_"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logged_database_errors_carry_no_personal_values() {
+        let err = DbErr::Custom(
+            "duplicate key value violates unique constraint \"uq_person_document_type_document_number\"\n\
+             DETAIL: Key (document_type, document_number)=(RESIDENT_ID, 339901198506151233) already exists."
+                .into(),
+        );
+        let line = loggable(&err);
+        assert!(
+            line.contains("uq_person_document_type_document_number"),
+            "{line}"
+        );
+        assert!(!line.contains("339901"), "{line}");
+        let err = DbErr::Custom("value 张建国 13800138000 too long".into());
+        let line = loggable(&err);
+        assert!(
+            !line.contains("张") && !line.contains("13800138000") && !line.contains("0013"),
+            "{line}"
+        );
+    }
 }

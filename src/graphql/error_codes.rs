@@ -8,7 +8,7 @@ use async_graphql::{
     Response, ServerError, Value,
 };
 
-use crate::error::AppError;
+use crate::error::{loggable, AppError};
 
 /// Messages async-graphql uses when a request breaks one of the configured limits.
 const LIMIT_MESSAGES: [&str; 5] = [
@@ -52,9 +52,11 @@ pub fn classify(error: &mut ServerError) {
     let code = match error.source::<AppError>() {
         Some(app) => {
             match app {
-                AppError::Internal(cause) => tracing::error!(error = %cause, "internal error"),
+                AppError::Internal(cause) => {
+                    tracing::error!(error = %loggable(cause.as_ref()), "internal error")
+                }
                 AppError::Unavailable(cause) => {
-                    tracing::warn!(error = %cause, "database unavailable")
+                    tracing::warn!(error = %loggable(cause), "database unavailable")
                 }
                 AppError::Conflict {
                     current_version, ..

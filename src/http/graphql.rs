@@ -97,7 +97,7 @@ pub async fn handle(
 
     // Personal data leaves the server only once its reads are on the audit trail.
     if let Err(err) = actor.flush_reads(&state.db).await {
-        tracing::error!(request_id = %request_id, error = %err, "could not write the audit trail");
+        tracing::error!(request_id = %request_id, error = %crate::error::loggable(&err), "could not write the audit trail");
         return error_response(&err, &request_id);
     }
     json_response(StatusCode::OK, &response, &request_id)
@@ -188,7 +188,7 @@ fn error_response(err: &AppError, request_id: &str) -> HttpResponse {
     extensions.set("code", err.code());
     server_error.extensions = Some(extensions);
     if let AppError::Internal(cause) = err {
-        tracing::error!(request_id, error = %cause, "internal error");
+        tracing::error!(request_id, error = %crate::error::loggable(cause.as_ref()), "internal error");
     }
     error_codes::classify(&mut server_error);
     let response = BatchResponse::Single(async_graphql::Response::from_errors(vec![server_error]));

@@ -28,7 +28,7 @@ pub async fn ready(endpoint: web::Data<Endpoint>) -> HttpResponse {
     match endpoint.state.db.ping().await {
         Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })),
         Err(err) => {
-            tracing::warn!(error = %err, "readiness check failed");
+            tracing::warn!(error = %crate::error::loggable(&err), "readiness check failed");
             HttpResponse::ServiceUnavailable()
                 .json(serde_json::json!({ "status": "database unavailable" }))
         }

@@ -12,6 +12,7 @@ mod http;
 mod introspection;
 mod keys;
 mod limits;
+mod log_hygiene;
 mod outbreak_story;
 mod persons;
 mod schema;
