@@ -140,8 +140,8 @@ async fn serve(config: &Config) -> Result<(), StartupError> {
         "  GraphQL:   {base}/graphql   health: {base}/health   ready: {base}/ready"
     );
     if config.uses_dev_secret() {
-        let _ =
-            writeln!(out, 
+        let _ = writeln!(
+            out,
             "\n  WARNING: tokens are signed with the built-in development secret; anyone can mint"
         );
         let _ = writeln!(
