@@ -100,7 +100,28 @@ pub async fn handle(
         tracing::error!(request_id = %request_id, error = %crate::error::loggable(&err), "could not write the audit trail");
         return error_response(&err, &request_id);
     }
-    json_response(StatusCode::OK, &response, &request_id)
+    // A load balancer should see a request the database could not serve as 503.
+    let status = if unavailable(&response) {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    };
+    json_response(status, &response, &request_id)
+}
+
+fn unavailable(response: &BatchResponse) -> bool {
+    let single = |r: &async_graphql::Response| {
+        r.errors.iter().any(|e| {
+            e.extensions
+                .as_ref()
+                .and_then(|x| x.get("code"))
+                .is_some_and(|code| *code == async_graphql::Value::from("UNAVAILABLE"))
+        })
+    };
+    match response {
+        BatchResponse::Single(r) => single(r),
+        BatchResponse::Batch(rs) => rs.iter().any(single),
+    }
 }
 
 /// Reads the request: query string for GET, a JSON body (single or batch) for POST, never

@@ -167,6 +167,15 @@ impl TestApp {
         row.try_get_by_index::<i64>(0).expect("a count")
     }
 
+    /// The test's own PostgreSQL database and the admin URL of its server, when the tests
+    /// run on PostgreSQL.
+    pub fn postgres(&self) -> Option<(String, String)> {
+        match &self._database.cleanup {
+            Cleanup::Postgres { admin_url, name } => Some((admin_url.clone(), name.clone())),
+            Cleanup::File(_) => None,
+        }
+    }
+
     pub fn statements(&self) -> u64 {
         self.state.statements.get()
     }

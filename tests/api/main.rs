@@ -5,6 +5,7 @@
 mod access_matrix;
 mod audit;
 mod authentication;
+mod database_loss;
 mod demo_city;
 mod fixtures;
 mod helpers;
