@@ -61,6 +61,7 @@ impl Application {
                 .app_data(endpoint.clone())
                 .configure(http::routes)
         })
+        .shutdown_timeout(config.shutdown_grace_secs)
         .listen(listener)?
         .run();
         Ok(Self {

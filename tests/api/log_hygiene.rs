@@ -2,92 +2,21 @@
 //! log level `debug`, then every name, document number, phone and address it submitted is
 //! searched for in what the server wrote.
 
-use std::{
-    io::{BufRead, BufReader, Read},
-    process::{Command, Stdio},
-    sync::{mpsc, Arc, Mutex},
-    time::Duration,
-};
+use std::time::Duration;
 
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use crate::{
-    fixtures::resident_id,
-    helpers::{TestDatabase, TEST_SECRET},
-};
-
-struct Server {
-    child: std::process::Child,
-    base: String,
-    log: Arc<Mutex<String>>,
-    stderr_reader: std::thread::JoinHandle<()>,
-}
-
-fn start(database_url: &str) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lianfang"))
-        .env("DATABASE_URL", database_url)
-        .env("BIND_ADDR", "127.0.0.1:0")
-        .env("JWT_SECRET", TEST_SECRET)
-        .env("DEMO_RESIDENTS", "60")
-        .env("RATE_LIMIT_PER_MINUTE", "0")
-        .env("RUST_LOG", "trace")
-        .env_remove("JWT_PUBLIC_KEY_FILE")
-        .env_remove("JWT_JWKS_FILE")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Both pipes are drained all the time: a full pipe would block the server.
-    let stdout = child.stdout.take().unwrap();
-    let (address, ready) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(base) = line.split("serving on ").nth(1) {
-                let _ = address.send(base.trim().to_owned());
-            }
-        }
-    });
-    let log = Arc::new(Mutex::new(String::new()));
-    let sink = Arc::clone(&log);
-    let mut stderr = child.stderr.take().unwrap();
-    let stderr_reader = std::thread::spawn(move || {
-        let mut buffer = [0u8; 8192];
-        while let Ok(n) = stderr.read(&mut buffer) {
-            if n == 0 {
-                break;
-            }
-            sink.lock()
-                .unwrap()
-                .push_str(&String::from_utf8_lossy(&buffer[..n]));
-        }
-    });
-    let base = ready
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the server starts");
-    Server {
-        child,
-        base,
-        log,
-        stderr_reader,
-    }
-}
+use crate::{binary::Binary, fixtures::resident_id, helpers::TestDatabase};
 
 fn token(agency: &str, org: &str) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_lianfang"))
-        .env("JWT_SECRET", TEST_SECRET)
-        .args([
-            "token", "--agency", agency, "--role", "OPERATOR", "--org", org,
-        ])
-        .output()
-        .unwrap();
-    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    Binary::token(agency, org, "log-tester")
 }
 
 #[tokio::test]
 async fn names_documents_phones_and_addresses_never_reach_the_log() {
     let database = TestDatabase::create().await;
-    let mut server = start(&database.url);
+    let mut server = Binary::start(&database.url, &[("RUST_LOG", "trace")]);
     let client = reqwest::Client::new();
     let health = token("HEALTH", "DEMO");
     let community = token("COMMUNITY", "DEMO-01-01-01");
@@ -168,10 +97,11 @@ async fn names_documents_phones_and_addresses_never_reach_the_log() {
     )
     .await;
 
-    server.child.kill().unwrap();
-    let _ = server.child.wait();
-    let _ = server.stderr_reader.join();
-    let log = server.log.lock().unwrap().clone();
+    server.signal("KILL");
+    server
+        .wait(Duration::from_secs(10))
+        .expect("the server stops");
+    let log = server.log();
     // Trace is a superset of debug: everything up to debug, and the SQL statements too.
     assert!(
         log.contains("TRACE"),

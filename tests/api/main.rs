@@ -5,6 +5,7 @@
 mod access_matrix;
 mod audit;
 mod authentication;
+mod binary;
 mod database_loss;
 mod demo_city;
 mod fixtures;
@@ -16,6 +17,7 @@ mod limits;
 mod log_hygiene;
 mod outbreak_story;
 mod persons;
+mod process;
 mod schema;
 mod statement_count;
 mod workflow_matrix;
