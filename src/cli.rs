@@ -52,6 +52,9 @@ pub enum Command {
         sub: String,
         #[arg(long, default_value = "Development user")]
         name: String,
+        /// The app the token is for (`client` claim), e.g. `grid-app`.
+        #[arg(long)]
+        client: Option<String>,
         /// Lifetime, e.g. `30m`, `12h`, `7d`.
         #[arg(long, default_value = "12h", value_parser = humantime::parse_duration)]
         ttl: Duration,
@@ -103,11 +106,13 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             org,
             sub,
             name,
+            client,
             ttl,
         } => {
             let token = mint_token(
                 &config,
                 &TokenSpec {
+                    client,
                     subject: sub,
                     name,
                     agency,

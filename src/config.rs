@@ -85,6 +85,24 @@ pub struct Config {
     #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 30)]
     pub shutdown_grace_secs: u64,
 
+    /// Apollo persisted-query manifest of the operations registered for the mobile apps.
+    #[arg(long, env = "PERSISTED_OPERATIONS_FILE")]
+    pub persisted_operations_file: Option<PathBuf>,
+
+    /// `client` claim values (comma-separated) whose tokens may run only the registered
+    /// operations, e.g. `grid-app,clinic-app`.
+    #[arg(
+        long,
+        env = "ALLOW_LIST_CLIENTS",
+        default_value = "",
+        value_delimiter = ','
+    )]
+    pub allow_list_clients: Vec<String>,
+
+    /// Queries kept for automatic persisted queries (sent once in full, then by hash).
+    #[arg(long, env = "APQ_CACHE_SIZE", default_value_t = 1000)]
+    pub apq_cache_size: usize,
+
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576)]
     pub max_body_bytes: usize,

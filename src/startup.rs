@@ -37,13 +37,22 @@ impl Application {
             tracing::info!(?summary, "loaded the demo city into the empty database");
             state.orgs.reload(&state.db).await?;
         }
-        let schema = graphql::build_schema(Arc::clone(&state), config);
+        let registered = graphql::persisted::Registered::load(
+            config.persisted_operations_file.as_deref(),
+            config.allow_list_clients.clone(),
+        )?;
+        let schema = graphql::build_schema(
+            Arc::clone(&state),
+            config,
+            registered.storage(config.apq_cache_size).await,
+        );
         let endpoint = web::Data::new(Endpoint {
             state: Arc::clone(&state),
             schema,
             verifier,
             max_body_bytes: config.max_body_bytes,
             max_batch_operations: config.max_batch_operations,
+            registered,
             rate_limit: http::rate_limit::SubjectRateLimit::new(
                 config.rate_limit_per_minute,
                 config.rate_limit_burst,

@@ -32,6 +32,9 @@ pub struct TokenClaims {
     pub iat: i64,
     #[serde(default)]
     pub jti: Option<String>,
+    /// The app the token was issued to (e.g. `grid-app`), when the identity system says.
+    #[serde(default)]
+    pub client: Option<String>,
 }
 
 /// Where verification keys come from.
@@ -214,6 +217,7 @@ fn refusal(kind: &ErrorKind) -> AppError {
 /// What a development token says.
 #[derive(Debug, Clone)]
 pub struct TokenSpec {
+    pub client: Option<String>,
     pub subject: String,
     pub name: String,
     pub agency: Agency,
@@ -234,6 +238,8 @@ struct IssuedClaims<'a> {
     iss: &'a str,
     aud: &'a str,
     jti: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client: Option<&'a str>,
 }
 
 /// Signs a development token with the HS256 secret. Production tokens come from the
@@ -259,6 +265,7 @@ pub fn mint_token(config: &Config, spec: &TokenSpec) -> Result<String, String> {
         iss: &config.jwt_issuer,
         aud: &config.jwt_audience,
         jti: format!("dev-{:016x}", rand::random::<u64>()),
+        client: spec.client.as_deref(),
     };
     encode(
         &Header::new(Algorithm::HS256),

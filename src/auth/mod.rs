@@ -45,6 +45,7 @@ pub async fn authenticate(
         role: claims.role,
         org: Arc::clone(&org),
         token_id: claims.jti,
+        client: claims.client,
     })
 }
 

@@ -17,6 +17,8 @@ pub struct Principal {
     pub org: Arc<OrgUnit>,
     /// The token's `jti`, when it has one.
     pub token_id: Option<String>,
+    /// The app the token was issued to, when it says (`client` claim).
+    pub client: Option<String>,
 }
 
 impl Principal {

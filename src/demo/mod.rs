@@ -81,6 +81,7 @@ pub struct DemoUser {
 impl DemoUser {
     pub fn token_spec(&self, ttl: Duration) -> TokenSpec {
         TokenSpec {
+            client: None,
             subject: self.subject.to_owned(),
             name: self.name.to_owned(),
             agency: self.agency,

@@ -14,6 +14,7 @@ pub mod limits;
 pub mod loaders;
 mod me;
 mod org_units;
+pub mod persisted;
 mod persons;
 mod prefetch;
 mod quarantines;
@@ -21,7 +22,10 @@ pub mod visibility;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{
+    extensions::apollo_persisted_queries::{ApolloPersistedQueries, LruCacheStorage},
+    EmptySubscription, MergedObject, Schema, SchemaBuilder,
+};
 
 use crate::{config::Config, state::AppState};
 
@@ -60,7 +64,11 @@ fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
 }
 
 /// The schema the server runs, with its limits, extensions and shared state.
-pub fn build_schema(state: Arc<AppState>, config: &Config) -> AppSchema {
+pub fn build_schema(
+    state: Arc<AppState>,
+    config: &Config,
+    persisted: LruCacheStorage,
+) -> AppSchema {
     builder()
         .data(state)
         .limit_depth(config.max_query_depth)
@@ -80,6 +88,7 @@ pub fn build_schema(state: Arc<AppState>, config: &Config) -> AppSchema {
             max_string_chars: config.max_string_chars,
             max_input_depth: config.max_input_depth,
         })
+        .extension(ApolloPersistedQueries::new(persisted))
         .finish()
 }
 

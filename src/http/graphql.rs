@@ -13,7 +13,10 @@ use crate::{
     audit::Actor,
     auth::{self, TokenVerifier},
     error::AppError,
-    graphql::{error_codes, loaders::Loaders, visibility::ReadOnlyRequest, AppSchema},
+    graphql::{
+        error_codes, loaders::Loaders, persisted::Registered, visibility::ReadOnlyRequest,
+        AppSchema,
+    },
     state::AppState,
 };
 
@@ -26,6 +29,7 @@ pub struct Endpoint {
     pub verifier: TokenVerifier,
     pub max_body_bytes: usize,
     pub max_batch_operations: usize,
+    pub registered: Registered,
     pub rate_limit: Option<SubjectRateLimit>,
     pub timeout: Duration,
 }
@@ -61,6 +65,16 @@ pub async fn handle(
                 "a batch holds 1 to {} operations",
                 endpoint.max_batch_operations
             ));
+            return error_response(&err, &request_id);
+        }
+    }
+
+    let requests: Vec<&Request> = match &batch {
+        BatchRequest::Single(request) => vec![request],
+        BatchRequest::Batch(requests) => requests.iter().collect(),
+    };
+    for request in requests {
+        if let Err(err) = endpoint.registered.check(&principal, request) {
             return error_response(&err, &request_id);
         }
     }

@@ -115,10 +115,28 @@ impl TestApp {
         self.token_for(agency, role, org, &format!("test-{agency}-{role}-{org}"))
     }
 
+    /// A token issued to an app (`client` claim), e.g. the grid workers' `grid-app`.
+    pub fn app_token(&self, agency: Agency, role: Role, org: &str, client: &str) -> String {
+        mint_token(
+            &self.config,
+            &TokenSpec {
+                client: Some(client.to_owned()),
+                subject: format!("app-user-{client}"),
+                name: "App user".to_owned(),
+                agency,
+                role,
+                org: org.to_owned(),
+                ttl: Duration::from_secs(3600),
+            },
+        )
+        .expect("mint token")
+    }
+
     pub fn token_for(&self, agency: Agency, role: Role, org: &str, subject: &str) -> String {
         mint_token(
             &self.config,
             &TokenSpec {
+                client: None,
                 subject: subject.to_owned(),
                 name: "Test user".to_owned(),
                 agency,

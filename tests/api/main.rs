@@ -16,6 +16,7 @@ mod keys;
 mod limits;
 mod log_hygiene;
 mod outbreak_story;
+mod persisted;
 mod persons;
 mod process;
 mod schema;
