@@ -107,8 +107,9 @@ pub struct Config {
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576)]
     pub max_body_bytes: usize,
 
-    /// Deepest allowed selection nesting.
-    #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 12)]
+    /// Deepest allowed selection nesting. GraphiQL's (and every client's) introspection
+    /// query nests 13 levels, so less would break schema loading.
+    #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 15)]
     pub max_query_depth: usize,
 
     /// Highest allowed query complexity (each field costs 1; a list costs its page size

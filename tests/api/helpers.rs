@@ -62,7 +62,7 @@ pub async fn spawn_with(options: Options) -> TestApp {
         "--max-page-size",
         "100",
         "--max-query-depth",
-        "12",
+        "15",
         "--max-query-complexity",
         "10000",
         "--max-body-bytes",

@@ -111,3 +111,52 @@ async fn types_reachable_only_through_hidden_fields_are_hidden() {
     assert!(names(&community).contains("PersonInput"));
     assert!(!names(&command).contains("Provenance"));
 }
+
+/// The introspection query GraphiQL sends (graphql-js `getIntrospectionQuery` with input
+/// value deprecation): every principal can load its schema with it.
+const GRAPHIQL_INTROSPECTION: &str = r#"
+query IntrospectionQuery {
+  __schema {
+    queryType { name } mutationType { name } subscriptionType { name }
+    types { ...FullType }
+    directives { name description locations args(includeDeprecated: true) { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) {
+    name description args(includeDeprecated: true) { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason
+  }
+  inputFields(includeDeprecated: true) { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue {
+  name description type { ...TypeRef } defaultValue isDeprecated deprecationReason
+}
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+    ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }
+}"#;
+
+#[tokio::test]
+async fn graphiql_can_load_the_schema_for_every_principal() {
+    let app = spawn_app().await;
+    for agency in policy::AGENCIES {
+        for role in [Role::Operator, Role::Analyst, Role::Auditor, Role::Admin] {
+            let token = app.token(agency, role, "DEMO");
+            let response = app.gql(&token, GRAPHIQL_INTROSPECTION, json!({})).await;
+            assert_ok(&response);
+            assert!(
+                response["data"]["__schema"]["types"]
+                    .as_array()
+                    .unwrap()
+                    .len()
+                    > 10,
+                "{agency} {role}"
+            );
+        }
+    }
+}

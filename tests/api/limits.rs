@@ -28,11 +28,15 @@ async fn too_deep_or_too_complex_queries_are_refused() {
     let token = app.token(Agency::Health, Role::Operator, "DEMO");
     let deep = format!(
         "{{ me {{ jurisdiction {{ {} code {} }} }} }}",
-        "parent { ".repeat(12),
-        "} ".repeat(12)
+        "parent { ".repeat(16),
+        "} ".repeat(16)
     );
     let response = app.gql(&token, &deep, json!({})).await;
     assert_eq!(error_code(&response), Some("LIMIT_EXCEEDED"), "{response}");
+    assert_eq!(
+        response["errors"][0]["message"],
+        "Query is nested too deep."
+    );
 
     // Each alias costs 100 persons × 12 (10 fields, edges, node); nine exceed 10,000.
     let fields = "id name sex birthYear version createdAt updatedAt pseudonymized phone address";
