@@ -68,10 +68,17 @@ pub fn parse_offset(raw: &str) -> Result<FixedOffset, String> {
     let (hours, minutes) = rest
         .split_once(':')
         .ok_or_else(|| format!("{raw:?} is not an offset like +08:00"))?;
-    let hours: i32 = hours.parse().map_err(|_| format!("{raw:?}: bad hours"))?;
+    // Real offsets run from -12:00 to +14:00; bounding first keeps the arithmetic exact.
+    let hours: i32 = hours
+        .parse()
+        .ok()
+        .filter(|h| (0..=14).contains(h))
+        .ok_or_else(|| format!("{raw:?}: hours must be 0 to 14"))?;
     let minutes: i32 = minutes
         .parse()
-        .map_err(|_| format!("{raw:?}: bad minutes"))?;
+        .ok()
+        .filter(|m| (0..60).contains(m))
+        .ok_or_else(|| format!("{raw:?}: minutes must be 0 to 59"))?;
     FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))
         .ok_or_else(|| format!("{raw:?} is out of range"))
 }
@@ -89,6 +96,14 @@ mod tests {
         let (start, end) = clock.day_bounds(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
         assert_eq!(start.to_rfc3339(), "2026-11-22T16:00:00+00:00");
         assert_eq!(end.to_rfc3339(), "2026-11-23T16:00:00+00:00");
+    }
+
+    #[test]
+    fn absurd_offsets_are_refused_not_overflowed() {
+        // Found by the `dates` fuzz target: hours * 3600 overflowed.
+        for raw in ["+999999:00", "-2147483647:00", "+08:99", "+15:00", "+08:-1"] {
+            assert!(parse_offset(raw).is_err(), "{raw}");
+        }
     }
 
     #[test]
