@@ -237,3 +237,22 @@ async fn development_tokens_from_the_cli_are_accepted() {
         json!({ "subject": "grid-worker-7", "agency": "COMMUNITY", "role": "OPERATOR" })
     );
 }
+
+#[tokio::test]
+async fn introspection_is_never_available_anonymously() {
+    let app = spawn_app().await;
+    let (status, body) = app
+        .post_graphql(None, &json!({ "query": "{ __schema { types { name } } }" }))
+        .await;
+    assert_eq!(status, 401);
+    assert_eq!(error_code(&body), Some("UNAUTHENTICATED"));
+    assert!(body["data"].is_null());
+    let get = app
+        .client
+        .get(format!("{}/graphql", app.base))
+        .query(&[("query", "{ __type(name: \"Person\") { fields { name } } }")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get.status().as_u16(), 401);
+}
