@@ -17,6 +17,9 @@ pub enum Reach {
     /// Reached through a record in the principal's jurisdiction (say, a contact of a local
     /// case) while living elsewhere: pseudonymized, whatever the policy's level.
     Related,
+    /// The subject of a live task addressed to the principal's agency and jurisdiction: the
+    /// policy's level for the person, for the life of the task, and none of their records.
+    Task,
 }
 
 /// A person as one principal may see them. Built only by [`PersonView::new`], which applies
@@ -34,7 +37,7 @@ impl PersonView {
     pub fn new(principal: &Principal, model: person::Model, reach: Reach) -> Self {
         let level = |data| access(principal.agency, principal.role, data);
         let reach_cap = match reach {
-            Reach::Jurisdiction => Access::ReadWrite,
+            Reach::Jurisdiction | Reach::Task => Access::ReadWrite,
             Reach::Related => Access::Pseudonymized,
         };
         let identity = level(Data::PersonIdentity).min(reach_cap);

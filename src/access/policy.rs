@@ -15,7 +15,7 @@
 
 use std::{collections::HashMap, sync::LazyLock};
 
-use entity::{Agency, AlertKind, Role};
+use entity::{Agency, AlertKind, Role, TaskKind};
 
 /// Kinds of data the matrix speaks of (its rows).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -149,6 +149,27 @@ pub fn person_rows(agency: Agency) -> PersonRows {
         Agency::CivilAffairs => PersonRows::VulnerableOrIsolated,
         _ => PersonRows::All,
     }
+}
+
+/// Who may send which task to which agency (the task flows between agencies). A task of
+/// another kind, or to another agency, is refused with FORBIDDEN.
+#[rustfmt::skip]
+pub const TASK_ROUTES: &[(TaskKind, &[Agency], Agency)] = &[
+    // kind                              sent by                                              to
+    (TaskKind::LocatePerson,            &[Agency::Health, Agency::Community],                Agency::Police),
+    (TaskKind::VerifyIdentity,          &[Agency::Health, Agency::Community, Agency::CivilAffairs], Agency::Police),
+    (TaskKind::EnforceIsolation,        &[Agency::Health, Agency::Community],                Agency::Police),
+    (TaskKind::DeliverSupplies,         &[Agency::Community, Agency::Health],                Agency::CivilAffairs),
+    (TaskKind::MedicalVisit,            &[Agency::Community, Agency::CivilAffairs, Agency::Police], Agency::Health),
+    (TaskKind::PlaceUnderObservation,   &[Agency::Health, Agency::Police],                   Agency::Community),
+    (TaskKind::TransferToHospital,      &[Agency::Community, Agency::Police],                Agency::Health),
+];
+
+/// Whether `from` may send a task of this kind to `to`.
+pub fn may_send(kind: TaskKind, from: Agency, to: Agency) -> bool {
+    TASK_ROUTES
+        .iter()
+        .any(|(k, senders, receiver)| *k == kind && *receiver == to && senders.contains(&from))
 }
 
 /// The kind of data an alert speaks of: who may see an alert of each kind (in their
@@ -292,6 +313,21 @@ pub const SCHEMA: &[(&str, Need)] = &[
     ("Query.alerts",                          needs(Data::CaseStatus, Access::Read)),
     ("Alert.*",                               needs(Data::CaseStatus, Access::Read)),
     ("AlertFilter.*",                         needs(Data::CaseStatus, Access::Read)),
+
+    // Tasks between agencies: rows are those one's agency sent or receives (`scope`).
+    ("Query.task",                            needs(Data::Tasks, Access::Pseudonymized)),
+    ("Query.tasks",                           needs(Data::Tasks, Access::Pseudonymized)),
+    ("Mutation.createTask",                   needs(Data::Tasks, Access::ReadWrite)),
+    ("Mutation.acceptTask",                   needs(Data::Tasks, Access::ReadWrite)),
+    ("Mutation.completeTask",                 needs(Data::Tasks, Access::ReadWrite)),
+    ("Mutation.rejectTask",                   needs(Data::Tasks, Access::ReadWrite)),
+    ("Mutation.cancelTask",                   needs(Data::Tasks, Access::ReadWrite)),
+    ("Task.*",                                needs(Data::Tasks, Access::Pseudonymized)),
+    ("Task.note",                             needs(Data::Tasks, Access::Read)),
+    ("Task.outcomeNote",                      needs(Data::Tasks, Access::Read)),
+    ("TaskSource.*",                          needs(Data::Tasks, Access::Pseudonymized)),
+    ("TaskFilter.*",                          needs(Data::Tasks, Access::Pseudonymized)),
+    ("CreateTaskInput.*",                     needs(Data::Tasks, Access::ReadWrite)),
 
     // Audit
     ("Query.auditEvents",                     needs(Data::AuditEvents, Access::Read)),

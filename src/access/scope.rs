@@ -5,7 +5,7 @@
 //! inside, it was traced by a unit inside, or its source case is in reach. Everything else
 //! about a person (observation, checks, tests) follows the person's residence.
 
-use entity::{case, contact, person, quarantine};
+use entity::{case, contact, person, quarantine, task, Agency, TaskStatus};
 use sea_orm::{
     sea_query::{Query, SelectStatement},
     ColumnTrait, Condition,
@@ -15,7 +15,10 @@ use super::{
     person_view::Reach,
     policy::{person_rows, PersonRows},
 };
-use crate::{auth::Principal, domain::values::OrgPath};
+use crate::{
+    auth::Principal,
+    domain::{task_rules::Side, values::OrgPath},
+};
 
 /// `column` (a materialized path) lies in the subtree of `path`: a range on a
 /// byte-ordered index.
@@ -112,6 +115,78 @@ pub fn contacts_in_reach(principal: &Principal) -> Condition {
                     .to_owned(),
             ),
         )
+}
+
+/// The principal's unit and every unit above it, as stored paths (`/1/`, `/1/5/`, ...).
+fn ancestors_and_self(path: &OrgPath) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::from("/");
+    for segment in path.as_str().split('/').filter(|s| !s.is_empty()) {
+        current.push_str(segment);
+        current.push('/');
+        out.push(current.clone());
+    }
+    out
+}
+
+/// Tasks addressed to the principal's agency for its unit, a unit below it, or a unit above
+/// it (an officer of a station receives what is sent to the district).
+fn received(principal: &Principal) -> Condition {
+    Condition::all()
+        .add(task::Column::ToAgency.eq(principal.agency))
+        .add(
+            Condition::any()
+                .add(within(task::Column::ToPath, principal.jurisdiction()))
+                .add(task::Column::ToPath.is_in(ancestors_and_self(principal.jurisdiction()))),
+        )
+}
+
+/// Tasks sent by the principal's agency from inside its jurisdiction.
+fn sent(principal: &Principal) -> Condition {
+    Condition::all()
+        .add(task::Column::FromAgency.eq(principal.agency))
+        .add(within(task::Column::FromPath, principal.jurisdiction()))
+}
+
+/// Tasks in reach: those the principal's agency sent or receives; the command reads every
+/// task touching its jurisdiction.
+pub fn tasks_in_reach(principal: &Principal) -> Condition {
+    if principal.agency == Agency::Command {
+        return Condition::any()
+            .add(within(task::Column::FromPath, principal.jurisdiction()))
+            .add(within(task::Column::ToPath, principal.jurisdiction()));
+    }
+    Condition::any()
+        .add(sent(principal))
+        .add(received(principal))
+}
+
+/// The sides of a task the principal acts on.
+pub fn task_sides(principal: &Principal, task: &task::Model) -> Vec<Side> {
+    let j = principal.jurisdiction();
+    let mut sides = Vec::new();
+    if task.from_agency == principal.agency && j.contains_str(&task.from_path) {
+        sides.push(Side::Sender);
+    }
+    let below_or_at = j.contains_str(&task.to_path);
+    let above = ancestors_and_self(j).contains(&task.to_path);
+    if task.to_agency == principal.agency && (below_or_at || above) {
+        sides.push(Side::Receiver);
+    }
+    sides
+}
+
+/// Persons who are the subject of a live task the principal receives: the widening a task
+/// gives, for its life.
+pub fn persons_with_live_tasks(principal: &Principal) -> SelectStatement {
+    Query::select()
+        .column(task::Column::PersonId)
+        .from(task::Entity)
+        .cond_where(
+            received(principal)
+                .add(task::Column::Status.is_in([TaskStatus::Open, TaskStatus::Accepted])),
+        )
+        .to_owned()
 }
 
 /// How a principal reaches a person it meets through another record: in full (per the

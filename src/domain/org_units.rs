@@ -141,6 +141,19 @@ impl OrgDirectory {
         }
     }
 
+    /// The unit `levels` deep on a stored path (1: the city, 2: the district, 3: the street).
+    pub fn ancestor_at(&self, path: &str, levels: usize) -> AppResult<Option<Arc<OrgUnit>>> {
+        let id = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .nth(levels.saturating_sub(1))
+            .and_then(|id| id.parse::<i64>().ok());
+        match id {
+            Some(id) => self.cached_by_id(id),
+            None => Ok(None),
+        }
+    }
+
     /// The direct children of a unit (or the roots, for `None`), in id order.
     pub fn children(&self, parent_id: Option<i64>) -> AppResult<Vec<Arc<OrgUnit>>> {
         let tree = self.read()?;

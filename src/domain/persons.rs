@@ -72,17 +72,25 @@ pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<PersonVi
         Data::PersonIdentity,
         Access::Pseudonymized,
     )?;
-    let model = person::Entity::find_by_id(id)
-        .filter(scope::persons_in_jurisdiction(&actor.principal))
+    let principal = &actor.principal;
+    let resident = person::Entity::find_by_id(id)
+        .filter(scope::persons_in_jurisdiction(principal))
         .one(&state.db)
-        .await?
-        .ok_or(AppError::NotFound { entity: "Person" })?;
+        .await?;
+    let (model, reach) = match resident {
+        Some(model) => (model, Reach::Jurisdiction),
+        // The subject of a live task addressed to the principal, for the life of the task.
+        None => (
+            person::Entity::find_by_id(id)
+                .filter(person::Column::Id.in_subquery(scope::persons_with_live_tasks(principal)))
+                .one(&state.db)
+                .await?
+                .ok_or(AppError::NotFound { entity: "Person" })?,
+            Reach::Task,
+        ),
+    };
     actor.record_reads("Person", [model.id])?;
-    Ok(PersonView::new(
-        &actor.principal,
-        model,
-        Reach::Jurisdiction,
-    ))
+    Ok(PersonView::new(principal, model, reach))
 }
 
 /// Look-up by identity document, for the agencies that see numbers in full.

@@ -11,9 +11,10 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
 use entity::{
-    contact, person, quarantine, AlertKind, QuarantineEnd, QuarantineKind, QuarantineReason,
+    contact, person, quarantine, Agency, AlertKind, QuarantineEnd, QuarantineKind,
+    QuarantineReason, TaskKind, TaskPriority,
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
@@ -23,13 +24,13 @@ use sea_orm::{
 use super::{
     alerts::{self, NewAlert},
     nested,
-    org_units::OrgUnit,
+    org_units::{OrgDirectory, OrgUnit},
     pagination::{newest_with_persons, Page, PageRequest},
-    persons,
+    persons, tasks,
     values::BoundedText,
 };
 use crate::{
-    access::{self, scope, Access, Data},
+    access::{self, policy, scope, Access, Data},
     audit::Actor,
     auth::Principal,
     db::{self, WriteError},
@@ -127,6 +128,7 @@ pub async fn start(
     db::write_retrying!(&state.db, |txn| start_in(
         &txn,
         actor,
+        &state.orgs,
         &new,
         start_date,
         planned_end
@@ -137,6 +139,7 @@ pub async fn start(
 async fn start_in(
     txn: &DatabaseTransaction,
     actor: &Actor,
+    orgs: &OrgDirectory,
     new: &NewQuarantine,
     start_date: NaiveDate,
     planned_end: NaiveDate,
@@ -195,6 +198,27 @@ async fn start_in(
     actor
         .record_write(txn, "startQuarantine", "Quarantine", &[inserted.id], None)
         .await?;
+    // A vulnerable resident observed at home needs supplies: civil affairs of their street
+    // gets the task at once.
+    if inserted.kind == QuarantineKind::Home && person.vulnerabilities != 0 {
+        open_flow_task(
+            txn,
+            actor,
+            orgs,
+            &person,
+            FlowTask {
+                kind: TaskKind::DeliverSupplies,
+                to: Agency::CivilAffairs,
+                levels: STREET_LEVEL,
+                priority: TaskPriority::Normal,
+                due_in: Duration::hours(24),
+                note: "Home observation of a vulnerable resident: deliver living supplies",
+                source: ("Quarantine", inserted.id),
+            },
+            "startQuarantine",
+        )
+        .await?;
+    }
     Ok(QuarantineRow {
         quarantine: inserted,
         person,
@@ -304,6 +328,26 @@ pub async fn end(
                         ending.outcome, current.planned_end_date
                     ),
                 }],
+            )
+            .await?;
+        }
+        // Whoever left observation without permission is the police's to find and return.
+        if ending.outcome == QuarantineEnd::Absconded {
+            open_flow_task(
+                &txn,
+                actor,
+                &state.orgs,
+                &row.person,
+                FlowTask {
+                    kind: TaskKind::EnforceIsolation,
+                    to: Agency::Police,
+                    levels: DISTRICT_LEVEL,
+                    priority: TaskPriority::Urgent,
+                    due_in: Duration::hours(2),
+                    note: "Left medical observation without permission: locate and return",
+                    source: ("Quarantine", id),
+                },
+                "endQuarantine",
             )
             .await?;
         }
@@ -476,4 +520,54 @@ pub async fn of_persons(
         Condition::all(),
     )
     .await?)
+}
+
+/// Levels of the jurisdiction tree a flow task is addressed to.
+const DISTRICT_LEVEL: usize = 2;
+const STREET_LEVEL: usize = 3;
+
+/// A task that a change of observation opens by itself.
+struct FlowTask {
+    kind: TaskKind,
+    to: Agency,
+    /// The receiving unit: the person's residence at this level of the tree.
+    levels: usize,
+    priority: TaskPriority,
+    due_in: Duration,
+    note: &'static str,
+    source: (&'static str, i64),
+}
+
+async fn open_flow_task(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    orgs: &OrgDirectory,
+    person: &person::Model,
+    flow: FlowTask,
+    operation: &str,
+) -> Result<(), WriteError> {
+    // Flows follow the same routes as tasks sent by hand.
+    if !policy::may_send(flow.kind, actor.principal.agency, flow.to) {
+        return Ok(());
+    }
+    let Some(unit) = orgs.ancestor_at(&person.residence_path, flow.levels)? else {
+        return Ok(());
+    };
+    tasks::open_in(
+        txn,
+        actor,
+        tasks::Opening {
+            kind: flow.kind,
+            person,
+            to_agency: flow.to,
+            to_unit: &unit,
+            priority: flow.priority,
+            due_at: Some(Utc::now() + flow.due_in),
+            note: Some(flow.note.to_owned()),
+            source: Some(flow.source),
+        },
+        operation,
+    )
+    .await?;
+    Ok(())
 }

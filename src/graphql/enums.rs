@@ -304,3 +304,48 @@ pub enum Symptom {
     /// Diarrhea (腹泻).
     Diarrhea,
 }
+
+/// Work one agency asks of another (工作任务类型).
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entity::TaskKind")]
+pub enum TaskKind {
+    /// Find where a person is (查找人员): for the police.
+    LocatePerson,
+    /// Confirm who a person is (核实身份): for the police.
+    VerifyIdentity,
+    /// Bring someone back under observation, or keep them there (强制隔离): for the police.
+    EnforceIsolation,
+    /// Deliver living supplies to an isolated household (物资配送): for civil affairs.
+    DeliverSupplies,
+    /// A medical visit at home (上门诊疗): for health.
+    MedicalVisit,
+    /// Put a person under medical observation (落实隔离): for the community.
+    PlaceUnderObservation,
+    /// Take a person to a designated hospital (转运): for health.
+    TransferToHospital,
+}
+
+/// Where a task stands.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entity::TaskStatus")]
+pub enum TaskStatus {
+    /// Sent, not yet taken up.
+    Open,
+    /// Taken up by the receiving agency.
+    Accepted,
+    /// Done (final).
+    Done,
+    /// Refused by the receiving agency, with a reason (final).
+    Rejected,
+    /// Withdrawn by the sending agency (final).
+    Cancelled,
+}
+
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entity::TaskPriority")]
+pub enum TaskPriority {
+    Low,
+    Normal,
+    High,
+    Urgent,
+}

@@ -18,6 +18,7 @@ pub mod persisted;
 mod persons;
 mod prefetch;
 mod quarantines;
+mod tasks;
 pub mod visibility;
 
 use std::sync::Arc;
@@ -39,6 +40,7 @@ pub struct Query(
     quarantines::QuarantineQuery,
     health_checks::HealthCheckQuery,
     alerts::AlertQuery,
+    tasks::TaskQuery,
     audit_events::AuditQuery,
 );
 
@@ -50,6 +52,7 @@ pub struct Mutation(
     quarantines::QuarantineMutation,
     health_checks::HealthCheckMutation,
     lab_tests::LabTestMutation,
+    tasks::TaskMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

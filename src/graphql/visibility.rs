@@ -89,6 +89,9 @@ visible_fns! {
     health_check_recorded_by => "HealthCheck.recordedBy",
     query_alerts => "Query.alerts",
     mutation_record_lab_test => "Mutation.recordLabTest",
+    query_tasks => "Query.tasks",
+    mutation_create_task => "Mutation.createTask",
+    task_notes => "Task.note",
 }
 
 /// Rejects, before validation, any selection of a coordinate the principal may not see,

@@ -21,5 +21,6 @@ mod persons;
 mod process;
 mod schema;
 mod statement_count;
+mod tasks;
 mod workflow_matrix;
 mod workflow_rules;
