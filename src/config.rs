@@ -178,6 +178,10 @@ pub struct Config {
     #[arg(long, env = "MAX_CHAIN_NODES", default_value_t = 500)]
     pub max_chain_nodes: u32,
 
+    /// How long a break-the-glass grant lasts, in hours.
+    #[arg(long, env = "GRANT_HOURS", default_value_t = 8)]
+    pub grant_hours: u32,
+
     /// Load the demo city into an empty database when serving.
     #[arg(long, env = "SEED_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
     pub seed_demo: bool,

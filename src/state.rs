@@ -32,6 +32,7 @@ pub struct Settings {
     pub max_health_check_batch: usize,
     pub max_chain_depth: u32,
     pub max_chain_nodes: u32,
+    pub grant_hours: u32,
     pub clock: Clock,
 }
 
@@ -44,6 +45,7 @@ impl Settings {
             max_health_check_batch: config.max_health_check_batch,
             max_chain_depth: config.max_chain_depth,
             max_chain_nodes: config.max_chain_nodes,
+            grant_hours: config.grant_hours,
             clock: Clock {
                 offset: parse_offset(&config.local_utc_offset)
                     .map_err(|e| format!("LOCAL_UTC_OFFSET: {e}"))?,

@@ -20,6 +20,9 @@ pub enum Reach {
     /// The subject of a live task addressed to the principal's agency and jurisdiction: the
     /// policy's level for the person, for the life of the task, and none of their records.
     Task,
+    /// An unexpired break-the-glass grant of this id: the policy's level for the person and
+    /// their records, every read audited with the grant.
+    Grant(i64),
 }
 
 /// A person as one principal may see them. Built only by [`PersonView::new`], which applies
@@ -37,7 +40,7 @@ impl PersonView {
     pub fn new(principal: &Principal, model: person::Model, reach: Reach) -> Self {
         let level = |data| access(principal.agency, principal.role, data);
         let reach_cap = match reach {
-            Reach::Jurisdiction | Reach::Task => Access::ReadWrite,
+            Reach::Jurisdiction | Reach::Task | Reach::Grant(_) => Access::ReadWrite,
             Reach::Related => Access::Pseudonymized,
         };
         let identity = level(Data::PersonIdentity).min(reach_cap);
@@ -69,7 +72,7 @@ impl PersonView {
     /// Records about the person (observations, checks, tests, exposures) are shown only to
     /// those who reach the person in their own jurisdiction.
     pub fn shows_records(&self) -> bool {
-        self.reach == Reach::Jurisdiction
+        matches!(self.reach, Reach::Jurisdiction | Reach::Grant(_))
     }
 
     /// The stored row, for code that builds further views from it (never sent as is).

@@ -74,6 +74,24 @@ impl Actor {
         Ok(())
     }
 
+    /// Notes a record read under a break-the-glass grant, filed with the grant's id.
+    pub fn record_read_under_grant(
+        &self,
+        entity_type: &'static str,
+        entity_id: i64,
+        grant_id: i64,
+    ) -> AppResult<()> {
+        self.reads
+            .lock()
+            .map_err(|_| AppError::internal("audit trail lock poisoned"))?
+            .insert(ReadRecord {
+                entity_type,
+                entity_id: Some(entity_id),
+                grant_id: Some(grant_id),
+            });
+        Ok(())
+    }
+
     /// Notes a read of a list that is not about single records (e.g. the audit trail itself).
     pub fn record_list_read(&self, entity_type: &'static str) -> AppResult<()> {
         self.reads

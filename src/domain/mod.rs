@@ -8,6 +8,7 @@ pub mod cases;
 pub mod chain;
 pub mod clock;
 pub mod contacts;
+pub mod grants;
 pub mod health_checks;
 pub mod lab_tests;
 pub mod nested;

@@ -77,20 +77,30 @@ pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<PersonVi
         .filter(scope::persons_in_jurisdiction(principal))
         .one(&state.db)
         .await?;
-    let (model, reach) = match resident {
-        Some(model) => (model, Reach::Jurisdiction),
-        // The subject of a live task addressed to the principal, for the life of the task.
-        None => (
-            person::Entity::find_by_id(id)
-                .filter(person::Column::Id.in_subquery(scope::persons_with_live_tasks(principal)))
-                .one(&state.db)
-                .await?
-                .ok_or(AppError::NotFound { entity: "Person" })?,
-            Reach::Task,
-        ),
+    if let Some(model) = resident {
+        actor.record_reads("Person", [model.id])?;
+        return Ok(PersonView::new(principal, model, Reach::Jurisdiction));
+    }
+    // The subject of a live task addressed to the principal, for the life of the task.
+    let tasked = person::Entity::find_by_id(id)
+        .filter(person::Column::Id.in_subquery(scope::persons_with_live_tasks(principal)))
+        .one(&state.db)
+        .await?;
+    if let Some(model) = tasked {
+        actor.record_reads("Person", [model.id])?;
+        return Ok(PersonView::new(principal, model, Reach::Task));
+    }
+    // A break-the-glass grant, every read filed with it.
+    let Some(grant) = super::grants::active_for(&state.db, principal, id).await? else {
+        return Err(AppError::NotFound { entity: "Person" });
     };
-    actor.record_reads("Person", [model.id])?;
-    Ok(PersonView::new(principal, model, reach))
+    let model = person::Entity::find_by_id(id)
+        .filter(person::Column::MergedIntoId.is_null())
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound { entity: "Person" })?;
+    actor.record_read_under_grant("Person", model.id, grant.id)?;
+    Ok(PersonView::new(principal, model, Reach::Grant(grant.id)))
 }
 
 /// Look-up by identity document, for the agencies that see numbers in full.

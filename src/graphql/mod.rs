@@ -8,6 +8,7 @@ mod contacts;
 mod context;
 mod enums;
 pub mod error_codes;
+mod grants;
 mod health_checks;
 mod lab_tests;
 pub mod limits;
@@ -42,6 +43,7 @@ pub struct Query(
     alerts::AlertQuery,
     tasks::TaskQuery,
     audit_events::AuditQuery,
+    grants::GrantQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -53,6 +55,7 @@ pub struct Mutation(
     health_checks::HealthCheckMutation,
     lab_tests::LabTestMutation,
     tasks::TaskMutation,
+    grants::GrantMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -92,6 +92,7 @@ visible_fns! {
     query_tasks => "Query.tasks",
     mutation_create_task => "Mutation.createTask",
     task_notes => "Task.note",
+    mutation_request_access => "Mutation.requestAccess",
 }
 
 /// Rejects, before validation, any selection of a coordinate the principal may not see,

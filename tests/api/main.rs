@@ -9,6 +9,7 @@ mod binary;
 mod database_loss;
 mod demo_city;
 mod fixtures;
+mod grants;
 mod helpers;
 mod http;
 mod introspection;
