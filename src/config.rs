@@ -157,6 +157,16 @@ pub struct Config {
     #[arg(long, env = "MAX_HEALTH_CHECK_BATCH", default_value_t = 500)]
     pub max_health_check_batch: usize,
 
+    /// Most entries in one `recordCheckpointEntries` batch.
+    #[arg(long, env = "MAX_CHECKPOINT_BATCH", default_value_t = 500)]
+    pub max_checkpoint_batch: usize,
+
+    /// Areas currently listed as medium or high risk, comma-separated; an arrival from a
+    /// place naming one raises an alert. The default lists the demo city's fictional
+    /// neighbours; set the health commission's current list in production.
+    #[arg(long, env = "RISK_AREAS", default_value = "澜海市,青屿县")]
+    pub risk_areas: String,
+
     /// How far ahead of the server's clock a client's timestamps may be, in seconds.
     #[arg(long, env = "CLOCK_SKEW_SECS", default_value_t = 300)]
     pub clock_skew_secs: u32,

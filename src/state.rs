@@ -12,6 +12,7 @@ use crate::{
     domain::{
         clock::{parse_offset, Clock},
         org_units::OrgDirectory,
+        values::RiskAreas,
     },
 };
 
@@ -30,6 +31,8 @@ pub struct Settings {
     pub follow_up_days: u32,
     pub quarantine_days: u32,
     pub max_health_check_batch: usize,
+    pub max_checkpoint_batch: usize,
+    pub risk_areas: RiskAreas,
     pub max_chain_depth: u32,
     pub max_chain_nodes: u32,
     pub grant_hours: u32,
@@ -43,6 +46,8 @@ impl Settings {
             follow_up_days: config.follow_up_days,
             quarantine_days: config.quarantine_days,
             max_health_check_batch: config.max_health_check_batch,
+            max_checkpoint_batch: config.max_checkpoint_batch,
+            risk_areas: RiskAreas::parse(&config.risk_areas),
             max_chain_depth: config.max_chain_depth,
             max_chain_nodes: config.max_chain_nodes,
             grant_hours: config.grant_hours,

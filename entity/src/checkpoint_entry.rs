@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::{Agency, Direction};
+use crate::{Agency, Direction, DocumentType};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "checkpoint_entry")]
@@ -19,10 +19,16 @@ pub struct Model {
     pub person_id: Option<i64>,
     /// Details of a traveller not (yet) registered as a person.
     pub traveller_name: Option<String>,
+    pub traveller_document_type: Option<DocumentType>,
     pub traveller_document: Option<String>,
     pub traveller_phone: Option<String>,
     pub vehicle_plate: Option<String>,
     pub from_place: Option<String>,
+    /// The unit the traveller is heading to, as given at the checkpoint.
+    pub destination_org_id: Option<i64>,
+    /// Whose arrival this is: the registered person's residence, else the destination
+    /// given, else the checkpoint's unit. Scope and alerts follow it.
+    pub destination_path: Option<String>,
     pub from_risk_area: bool,
     pub temperature_decidegrees: Option<i32>,
     pub recorded_by: String,
@@ -32,6 +38,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::person::Entity",
+        from = "Column::PersonId",
+        to = "super::person::Column::Id"
+    )]
+    Person,
+}
+
+impl Related<super::person::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Person.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

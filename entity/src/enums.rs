@@ -187,6 +187,7 @@ string_enum!(
         CaseReclassified = "CASE_RECLASSIFIED",
         ContactTraced = "CONTACT_TRACED",
         RiskAreaArrival = "RISK_AREA_ARRIVAL",
+        CheckpointFever = "CHECKPOINT_FEVER",
         QuarantineEndedEarly = "QUARANTINE_ENDED_EARLY",
     }
 );

@@ -1,10 +1,11 @@
-//! Schema of the lianfang database: one migration per table in foreign-key order, then one
-//! that makes the audit trail append-only. Runs on PostgreSQL and SQLite alike.
+//! Schema of the lianfang database: one migration per table in foreign-key order, one that
+//! makes the audit trail append-only, then the columns later features added. Runs on
+//! PostgreSQL and SQLite alike.
 
 pub use sea_orm_migration::prelude::*;
 
 use sea_orm_migration::{
-    schema::{string, string_len, string_len_null},
+    schema::{string, string_len, string_len_null, string_null},
     sea_orm::DbBackend,
 };
 
@@ -23,6 +24,7 @@ mod m20261123_000012_create_daily_report;
 mod m20261123_000013_create_access_grant;
 mod m20261123_000014_create_audit_event;
 mod m20261123_000015_make_audit_append_only;
+mod m20261123_000016_add_checkpoint_destination;
 
 pub struct Migrator;
 
@@ -45,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000013_create_access_grant::Migration),
             Box::new(m20261123_000014_create_audit_event::Migration),
             Box::new(m20261123_000015_make_audit_append_only::Migration),
+            Box::new(m20261123_000016_add_checkpoint_destination::Migration),
         ]
     }
 }
@@ -69,6 +72,15 @@ fn enum_str_null<T: IntoIden>(col: T) -> ColumnDef {
 /// both right. SQLite's default BINARY collation already is byte order.
 fn prefix_scanned<T: IntoIden>(manager: &SchemaManager, col: T) -> ColumnDef {
     let mut def = string(col);
+    if manager.get_database_backend() == DbBackend::Postgres {
+        def.extra("COLLATE \"C\"");
+    }
+    def
+}
+
+/// A nullable [`prefix_scanned`] column.
+fn prefix_scanned_null<T: IntoIden>(manager: &SchemaManager, col: T) -> ColumnDef {
+    let mut def = string_null(col);
     if manager.get_database_backend() == DbBackend::Postgres {
         def.extra("COLLATE \"C\"");
     }

@@ -32,7 +32,7 @@ const TABLES: [&str; 14] = [
 ];
 
 /// Columns that must compare in byte order on PostgreSQL for prefix range scans.
-const BYTE_ORDER_COLUMNS: [(&str, &str); 12] = [
+const BYTE_ORDER_COLUMNS: [(&str, &str); 13] = [
     ("org_unit", "path"),
     ("case_record", "reporting_path"),
     ("contact", "traced_by_path"),
@@ -40,6 +40,7 @@ const BYTE_ORDER_COLUMNS: [(&str, &str); 12] = [
     ("person", "name"),
     ("alert", "org_path"),
     ("checkpoint_entry", "org_path"),
+    ("checkpoint_entry", "destination_path"),
     ("task", "from_path"),
     ("task", "to_path"),
     ("daily_report", "org_path"),

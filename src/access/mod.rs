@@ -1,12 +1,14 @@
 //! The access policy and its application: declared in [`policy`], applied to SQL in
-//! [`scope`] (where) and to rows in [`person_view`] (how much).
+//! [`scope`] (where) and to rows in [`person_view`] and [`traveller_view`] (how much).
 
 pub mod person_view;
 pub mod policy;
 pub mod scope;
+pub mod traveller_view;
 
 pub use person_view::{PersonView, Reach};
 pub use policy::{access, may_see, Access, Data};
+pub use traveller_view::TravellerView;
 
 use crate::{
     auth::Principal,

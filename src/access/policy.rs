@@ -179,7 +179,7 @@ pub fn alert_data(kind: AlertKind) -> Data {
         AlertKind::Fever => Data::HealthChecks,
         AlertKind::NewCase | AlertKind::CaseReclassified => Data::CaseStatus,
         AlertKind::ContactTraced => Data::Contacts,
-        AlertKind::RiskAreaArrival => Data::CheckpointEntries,
+        AlertKind::RiskAreaArrival | AlertKind::CheckpointFever => Data::CheckpointEntries,
         AlertKind::QuarantineEndedEarly => Data::Quarantine,
     }
 }
@@ -191,10 +191,17 @@ pub enum Need {
     SignedIn,
     /// At least this access to this kind of data.
     Data(Data, Access),
+    /// At least this access to each of these kinds (a person's details met on another
+    /// record: the record and the identity).
+    All(&'static [(Data, Access)]),
 }
 
 const fn needs(data: Data, access: Access) -> Need {
     Need::Data(data, access)
+}
+
+const fn needs_all(requirements: &'static [(Data, Access)]) -> Need {
+    Need::All(requirements)
 }
 
 /// Layer 1: every field, argument and input field of the schema's data types, with what it
@@ -299,8 +306,23 @@ pub const SCHEMA: &[(&str, Need)] = &[
     ("HealthCheck.recordedBy",                needs(Data::HealthChecks, Access::Read)),
     ("HealthCheckInput.*",                    needs(Data::HealthChecks, Access::ReadWrite)),
     ("HealthCheckResult.*",                   needs(Data::HealthChecks, Access::ReadWrite)),
-    ("ItemError.*",                           needs(Data::HealthChecks, Access::ReadWrite)),
     ("FollowUp.*",                            needs(Data::HealthChecks, Access::Read)),
+
+    // Checkpoints: the entry is in reach at the checkpoint and at the traveller's destination.
+    ("Query.checkpointEntries",               needs(Data::CheckpointEntries, Access::Pseudonymized)),
+    ("Mutation.recordCheckpointEntries",      needs(Data::CheckpointEntries, Access::ReadWrite)),
+    ("CheckpointEntry.*",                     needs(Data::CheckpointEntries, Access::Pseudonymized)),
+    ("CheckpointEntry.traveller",             needs_all(&[(Data::CheckpointEntries, Access::Read), (Data::PersonIdentity, Access::Read)])),
+    ("CheckpointEntry.vehiclePlate",          needs(Data::CheckpointEntries, Access::Read)),
+    ("CheckpointEntry.recordedBy",            needs(Data::CheckpointEntries, Access::Read)),
+    // An unregistered traveller is shown like a person: identity, then the document.
+    ("Traveller.*",                           needs_all(&[(Data::CheckpointEntries, Access::Read), (Data::PersonIdentity, Access::Read)])),
+    ("Traveller.documentType",                needs_all(&[(Data::CheckpointEntries, Access::Read), (Data::DocumentNumber, Access::Masked)])),
+    ("Traveller.documentNumber",              needs_all(&[(Data::CheckpointEntries, Access::Read), (Data::DocumentNumber, Access::Masked)])),
+    ("CheckpointEntryFilter.*",               needs(Data::CheckpointEntries, Access::Pseudonymized)),
+    ("CheckpointEntryInput.*",                needs(Data::CheckpointEntries, Access::ReadWrite)),
+    ("TravellerDetails.*",                    needs(Data::CheckpointEntries, Access::ReadWrite)),
+    ("CheckpointEntryResult.*",               needs(Data::CheckpointEntries, Access::ReadWrite)),
 
     // Laboratory tests
     ("Mutation.recordLabTest",                needs(Data::CaseClinical, Access::ReadWrite)),
@@ -343,7 +365,7 @@ pub const SCHEMA: &[(&str, Need)] = &[
 ];
 
 /// Types every signed-in principal sees whole: they carry no personal data.
-pub const PUBLIC_TYPES: &[&str] = &["Me", "DataAccess", "OrgUnit", "PageInfo"];
+pub const PUBLIC_TYPES: &[&str] = &["Me", "DataAccess", "OrgUnit", "PageInfo", "ItemError"];
 
 /// Connection and edge wrappers of lists: what they show is decided by the list field and
 /// the node type.
@@ -379,6 +401,9 @@ pub fn may_see(agency: Agency, role: Role, coordinate: &str) -> bool {
     match need(coordinate) {
         Need::SignedIn => true,
         Need::Data(data, required) => access(agency, role, data) >= required,
+        Need::All(requirements) => requirements
+            .iter()
+            .all(|(data, required)| access(agency, role, *data) >= *required),
     }
 }
 

@@ -3,9 +3,10 @@
 //! A person is inside when their residence grid is. A case is in reach when its person
 //! lives inside or it was reported by a unit inside; a contact when its person lives
 //! inside, it was traced by a unit inside, or its source case is in reach. Everything else
-//! about a person (observation, checks, tests) follows the person's residence.
+//! about a person (observation, checks, tests) follows the person's residence. A checkpoint
+//! entry is in reach at the checkpoint's unit and at the traveller's destination.
 
-use entity::{case, contact, person, quarantine, task, Agency, TaskStatus};
+use entity::{case, checkpoint_entry, contact, person, quarantine, task, Agency, TaskStatus};
 use sea_orm::{
     sea_query::{Query, SelectStatement},
     ColumnTrait, Condition,
@@ -115,6 +116,19 @@ pub fn contacts_in_reach(principal: &Principal) -> Condition {
                     .to_owned(),
             ),
         )
+}
+
+/// Checkpoint entries in reach: the checkpoint is inside, or the traveller was heading
+/// inside (their residence, or the destination they gave).
+pub fn entries_in_reach(principal: &Principal) -> Condition {
+    entries_touching(principal.jurisdiction())
+}
+
+/// Entries at a checkpoint in `unit` or heading into it.
+pub fn entries_touching(unit: &OrgPath) -> Condition {
+    Condition::any()
+        .add(within(checkpoint_entry::Column::OrgPath, unit))
+        .add(within(checkpoint_entry::Column::DestinationPath, unit))
 }
 
 /// The principal's unit and every unit above it, as stored paths (`/1/`, `/1/5/`, ...).

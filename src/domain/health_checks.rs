@@ -19,6 +19,7 @@ use sea_orm::{
 
 use super::{
     alerts::{self, NewAlert},
+    batch::{self, Outcome, Rejection},
     nested,
     org_units::OrgUnit,
     pagination::{Page, PageRequest},
@@ -47,27 +48,8 @@ pub struct CheckInput {
     pub symptoms: Vec<Symptom>,
 }
 
-/// Why one item was not recorded; the batch goes on without it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rejection {
-    pub code: &'static str,
-    pub field: String,
-    pub message: String,
-}
-
-#[derive(Debug, Clone)]
-pub enum CheckOutcome {
-    Recorded(health_check::Model),
-    /// The key was submitted before: here is what was recorded then.
-    Duplicate(health_check::Model),
-    Rejected(Rejection),
-}
-
-#[derive(Debug, Clone)]
-pub struct ItemResult {
-    pub idempotency_key: String,
-    pub outcome: CheckOutcome,
-}
+pub type CheckOutcome = Outcome<health_check::Model>;
+pub type ItemResult = batch::ItemResult<health_check::Model>;
 
 struct Valid {
     key: IdempotencyKey,
@@ -78,11 +60,7 @@ struct Valid {
 }
 
 fn reject(index: usize, field: &str, code: &'static str, message: impl Into<String>) -> Rejection {
-    Rejection {
-        code,
-        field: format!("checks[{index}].{field}"),
-        message: message.into(),
-    }
+    Rejection::new("checks", index, field, code, message)
 }
 
 /// Records a batch of checks in one transaction, in a number of statements that does not
@@ -287,35 +265,17 @@ async fn record_in(
             .await?;
     }
 
-    let mut fresh: HashMap<&str, &health_check::Model> = inserted
-        .iter()
-        .map(|c| (c.idempotency_key.as_str(), c))
-        .collect();
-    let mut results = Vec::with_capacity(inputs.len());
-    for (i, (input, item)) in inputs.iter().zip(validated).enumerate() {
-        let outcome = match item {
-            Err(rejection) => CheckOutcome::Rejected(rejection.clone()),
-            Ok(valid) => {
-                let key = valid.key.as_str();
-                if let Some(check) = fresh.remove(key) {
-                    CheckOutcome::Recorded(check.clone())
-                } else if let Some(check) = earlier
-                    .get(key)
-                    .or_else(|| inserted.iter().find(|c| c.idempotency_key == key))
-                {
-                    CheckOutcome::Duplicate(check.clone())
-                } else {
-                    // Never says whether the person exists outside one's jurisdiction.
-                    CheckOutcome::Rejected(reject(i, "person", "NOT_FOUND", "Person not found"))
-                }
-            }
-        };
-        results.push(ItemResult {
-            idempotency_key: input.idempotency_key.clone(),
-            outcome,
-        });
-    }
-    Ok(results)
+    let keys: Vec<String> = inputs.iter().map(|i| i.idempotency_key.clone()).collect();
+    Ok(batch::assemble(
+        &keys,
+        validated,
+        |valid| valid.key.as_str(),
+        |check: &health_check::Model| check.idempotency_key.as_str(),
+        &inserted,
+        &earlier,
+        // Never says whether the person exists outside one's jurisdiction.
+        |i, _| reject(i, "person", "NOT_FOUND", "Person not found"),
+    ))
 }
 
 fn fever_message(check: &health_check::Model) -> String {

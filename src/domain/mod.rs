@@ -3,9 +3,11 @@
 
 pub mod alerts;
 pub mod audit_events;
+pub mod batch;
 pub mod case_rules;
 pub mod cases;
 pub mod chain;
+pub mod checkpoints;
 pub mod clock;
 pub mod contacts;
 pub mod grants;

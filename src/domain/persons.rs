@@ -417,50 +417,61 @@ async fn register_in(
             (inserted, None)
         }
     };
-    record_provenance(txn, model.id, principal, now).await?;
+    record_provenance(txn, &[model.id], principal, now).await?;
     actor
         .record_write(txn, operation, "Person", &[model.id], reason)
         .await?;
     Ok(model)
 }
 
-/// Adds one report by the principal's agency to a person's provenance, in one statement.
-async fn record_provenance(
+/// Adds one report by the principal's agency to each person's provenance, in one
+/// statement however many persons there are.
+pub async fn record_provenance(
     txn: &impl ConnectionTrait,
-    person_id: i64,
+    person_ids: &[i64],
     principal: &Principal,
     now: chrono::DateTime<Utc>,
 ) -> Result<(), sea_orm::DbErr> {
-    person_provenance::Entity::insert(person_provenance::ActiveModel {
-        person_id: Set(person_id),
-        agency: Set(principal.agency),
-        first_reported_at: Set(now),
-        last_reported_at: Set(now),
-        last_reported_by: Set(principal.subject.clone()),
-        report_count: Set(1),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::columns([
-            person_provenance::Column::PersonId,
-            person_provenance::Column::Agency,
-        ])
-        .update_columns([
-            person_provenance::Column::LastReportedAt,
-            person_provenance::Column::LastReportedBy,
-        ])
-        .value(
-            person_provenance::Column::ReportCount,
-            Expr::col((
-                person_provenance::Entity,
+    // One row per person: PostgreSQL refuses to update a row twice in one statement.
+    let mut ids = person_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let rows = ids
+        .into_iter()
+        .map(|person_id| person_provenance::ActiveModel {
+            person_id: Set(person_id),
+            agency: Set(principal.agency),
+            first_reported_at: Set(now),
+            last_reported_at: Set(now),
+            last_reported_by: Set(principal.subject.clone()),
+            report_count: Set(1),
+            ..Default::default()
+        });
+    person_provenance::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([
+                person_provenance::Column::PersonId,
+                person_provenance::Column::Agency,
+            ])
+            .update_columns([
+                person_provenance::Column::LastReportedAt,
+                person_provenance::Column::LastReportedBy,
+            ])
+            .value(
                 person_provenance::Column::ReportCount,
-            ))
-            .add(1),
+                Expr::col((
+                    person_provenance::Entity,
+                    person_provenance::Column::ReportCount,
+                ))
+                .add(1),
+            )
+            .to_owned(),
         )
-        .to_owned(),
-    )
-    .exec_without_returning(txn)
-    .await?;
+        .exec_without_returning(txn)
+        .await?;
     Ok(())
 }
 

@@ -249,8 +249,11 @@ pub enum AlertKind {
     CaseReclassified,
     /// A close contact living in your jurisdiction was traced.
     ContactTraced,
-    /// An arrival from a risk area passed a checkpoint.
+    /// An arrival from a listed risk area passed a checkpoint, heading for your
+    /// jurisdiction (中高风险地区来返).
     RiskAreaArrival,
+    /// A traveller heading for your jurisdiction had a fever at a checkpoint (卡口发热).
+    CheckpointFever,
     /// An observation ended before its planned date, or other than by release.
     QuarantineEndedEarly,
 }
@@ -348,4 +351,14 @@ pub enum TaskPriority {
     Normal,
     High,
     Urgent,
+}
+
+/// Which way a traveller passed a checkpoint.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entity::Direction")]
+pub enum Direction {
+    /// Entering the city or the compound (进).
+    Inbound,
+    /// Leaving it (出).
+    Outbound,
 }

@@ -17,6 +17,7 @@ use super::{
 };
 use crate::{
     domain::{
+        batch::Rejection,
         health_checks::{
             self, CheckInput, CheckOutcome, FollowUp as DomainFollowUp, CHECKS_PER_DAY,
         },
@@ -135,15 +136,9 @@ impl HealthCheckMutation {
                 let (status, check, error) = match item.outcome {
                     CheckOutcome::Recorded(check) => (CheckStatus::Recorded, Some(check), None),
                     CheckOutcome::Duplicate(check) => (CheckStatus::Duplicate, Some(check), None),
-                    CheckOutcome::Rejected(rejection) => (
-                        CheckStatus::Rejected,
-                        None,
-                        Some(ItemError {
-                            code: rejection.code.to_owned(),
-                            field: rejection.field,
-                            message: rejection.message,
-                        }),
-                    ),
+                    CheckOutcome::Rejected(rejection) => {
+                        (CheckStatus::Rejected, None, Some(rejection.into()))
+                    }
                 };
                 if let Some(check) = &check {
                     actor.record_reads("HealthCheck", [check.id])?;
@@ -235,6 +230,7 @@ pub struct HealthCheckInput {
     symptoms: Option<Vec<Symptom>>,
 }
 
+/// What happened to one item of a batch (a check, a checkpoint entry).
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum CheckStatus {
     /// Written now.
@@ -257,11 +253,21 @@ pub struct HealthCheckResult {
 /// Why one item of a batch was rejected.
 #[derive(SimpleObject)]
 pub struct ItemError {
-    /// BAD_USER_INPUT or NOT_FOUND.
+    /// BAD_USER_INPUT, NOT_FOUND, or FORBIDDEN (e.g. a checkpoint outside your jurisdiction).
     code: String,
     /// The input field, e.g. `checks[3].temperature`.
     field: String,
     message: String,
+}
+
+impl From<Rejection> for ItemError {
+    fn from(rejection: Rejection) -> Self {
+        Self {
+            code: rejection.code.to_owned(),
+            field: rejection.field,
+            message: rejection.message,
+        }
+    }
 }
 
 /// A person due for checks today (待测).

@@ -4,6 +4,7 @@
 mod alerts;
 mod audit_events;
 mod cases;
+mod checkpoints;
 mod contacts;
 mod context;
 mod enums;
@@ -40,6 +41,7 @@ pub struct Query(
     contacts::ContactQuery,
     quarantines::QuarantineQuery,
     health_checks::HealthCheckQuery,
+    checkpoints::CheckpointQuery,
     alerts::AlertQuery,
     tasks::TaskQuery,
     audit_events::AuditQuery,
@@ -53,6 +55,7 @@ pub struct Mutation(
     contacts::ContactMutation,
     quarantines::QuarantineMutation,
     health_checks::HealthCheckMutation,
+    checkpoints::CheckpointMutation,
     lab_tests::LabTestMutation,
     tasks::TaskMutation,
     grants::GrantMutation,

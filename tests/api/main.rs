@@ -6,6 +6,7 @@ mod access_matrix;
 mod audit;
 mod authentication;
 mod binary;
+mod checkpoints;
 mod database_loss;
 mod demo_city;
 mod fixtures;

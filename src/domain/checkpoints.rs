@@ -1,0 +1,674 @@
+//! Checkpoints (卡口): people and vehicles passing highway exits, stations and compound
+//! gates, recorded from the police's and the communities' devices in batches. An arrival
+//! from a listed risk area, or a fever at any passage, raises an alert where the traveller
+//! is heading: the police channel and the community channel meet on one person.
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
+
+use chrono::{DateTime, Duration, Utc};
+use entity::{checkpoint_entry, person, AlertKind, Direction, DocumentType};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, TryInsertResult,
+};
+
+use super::{
+    alerts::{self, NewAlert},
+    batch::{self, Outcome, Rejection},
+    org_units::OrgUnit,
+    pagination::{Page, PageRequest},
+    persons,
+    values::{
+        health::FEVER_THRESHOLD, BoundedText, Document, IdempotencyKey, PersonName, Phone,
+        Temperature, VehiclePlate,
+    },
+};
+use crate::{
+    access::{self, scope, Access, Data},
+    audit::Actor,
+    auth::Principal,
+    db,
+    error::{AppError, AppResult},
+    state::AppState,
+};
+
+pub const LIST: &str = "checkpointEntries";
+/// How old a submitted passage may be.
+const MAX_AGE_DAYS: i64 = 30;
+const MAX_NAME_CHARS: usize = 100;
+const MAX_PLACE_CHARS: usize = 100;
+
+pub type EntryOutcome = Outcome<checkpoint_entry::Model>;
+pub type ItemResult = batch::ItemResult<checkpoint_entry::Model>;
+
+/// One submitted passage, as the device sent it.
+#[derive(Debug, Clone)]
+pub struct EntryInput {
+    pub idempotency_key: String,
+    pub checkpoint_name: String,
+    /// Code of the checkpoint's org unit.
+    pub checkpoint: String,
+    pub direction: Direction,
+    pub passed_at: DateTime<Utc>,
+    /// A registered person's id, as sent.
+    pub person: Option<String>,
+    pub traveller: Option<TravellerInput>,
+    /// Code of the unit the traveller is heading to.
+    pub destination: Option<String>,
+    pub vehicle_plate: Option<String>,
+    pub from_place: Option<String>,
+    pub temperature: Option<f64>,
+}
+
+/// A traveller identified at the checkpoint by what they carry.
+#[derive(Debug, Clone)]
+pub struct TravellerInput {
+    pub name: String,
+    pub document_type: Option<DocumentType>,
+    pub document_number: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// Who passed.
+#[derive(Debug, Clone)]
+enum Who {
+    /// A registered person named by id: must be in the recorder's jurisdiction.
+    Person(i64),
+    /// Someone identified by name (and document): linked to the registered person of that
+    /// document, wherever they live, else kept as an unregistered traveller.
+    Traveller {
+        name: PersonName,
+        document: Option<Document>,
+        phone: Option<Phone>,
+    },
+    /// A vehicle only (a lorry through a freight checkpoint).
+    Vehicle,
+}
+
+#[derive(Debug, Clone)]
+struct Valid {
+    key: IdempotencyKey,
+    checkpoint_name: String,
+    checkpoint: Arc<OrgUnit>,
+    direction: Direction,
+    passed_at: DateTime<Utc>,
+    who: Who,
+    destination: Option<Arc<OrgUnit>>,
+    plate: Option<String>,
+    from_place: Option<String>,
+    risk_area: Option<String>,
+    temperature: Option<Temperature>,
+}
+
+fn reject(index: usize, field: &str, code: &'static str, message: impl Into<String>) -> Rejection {
+    Rejection::new("entries", index, field, code, message)
+}
+
+fn bad(index: usize, field: &str) -> impl Fn(String) -> Rejection + '_ {
+    move |message| reject(index, field, "BAD_USER_INPUT", message)
+}
+
+/// Records a batch of passages in one transaction, in a number of statements that does not
+/// depend on the batch's length. A resubmitted batch writes nothing twice.
+#[tracing::instrument(skip(state, actor, inputs), fields(request_id = %actor.request_id, items = inputs.len()))]
+pub async fn record(
+    state: &AppState,
+    actor: &Actor,
+    inputs: Vec<EntryInput>,
+) -> AppResult<Vec<ItemResult>> {
+    access::require(&actor.principal, Data::CheckpointEntries, Access::ReadWrite)?;
+    let max = state.settings.max_checkpoint_batch;
+    if inputs.len() > max {
+        return Err(AppError::LimitExceeded(format!(
+            "entries: at most {max} per batch"
+        )));
+    }
+    let mut validated = Vec::with_capacity(inputs.len());
+    for (i, input) in inputs.iter().enumerate() {
+        validated.push(validate(state, &actor.principal, i, input).await?);
+    }
+    let keys: Vec<String> = inputs.iter().map(|i| i.idempotency_key.clone()).collect();
+    db::write_retrying!(&state.db, |txn| {
+        record_in(&txn, actor, &keys, &validated)
+            .await
+            .map_err(Into::into)
+    })
+}
+
+/// Checks one item as far as it can be without the database. Unknown org units are
+/// rejections of the item; only a failure to read the org tree fails the batch.
+async fn validate(
+    state: &AppState,
+    principal: &Principal,
+    i: usize,
+    input: &EntryInput,
+) -> AppResult<Result<Valid, Rejection>> {
+    let unit = |code: String, field: &'static str| async move {
+        state.orgs.by_code(&state.db, &code).await.map(|found| {
+            found.ok_or_else(|| reject(i, field, "BAD_USER_INPUT", "unknown org unit"))
+        })
+    };
+    let checkpoint = match unit(input.checkpoint.clone(), "checkpoint").await? {
+        Ok(checkpoint) => checkpoint,
+        Err(rejection) => return Ok(Err(rejection)),
+    };
+    let destination = match &input.destination {
+        Some(code) => match unit(code.clone(), "destination").await? {
+            Ok(destination) => Some(destination),
+            Err(rejection) => return Ok(Err(rejection)),
+        },
+        None => None,
+    };
+    Ok(check(state, principal, i, input, checkpoint, destination))
+}
+
+fn check(
+    state: &AppState,
+    principal: &Principal,
+    i: usize,
+    input: &EntryInput,
+    checkpoint: Arc<OrgUnit>,
+    destination: Option<Arc<OrgUnit>>,
+) -> Result<Valid, Rejection> {
+    let key = IdempotencyKey::parse(&input.idempotency_key).map_err(bad(i, "idempotencyKey"))?;
+    let checkpoint_name = BoundedText::parse(&input.checkpoint_name, MAX_NAME_CHARS)
+        .map_err(bad(i, "checkpointName"))?
+        .into_inner();
+    if !principal.jurisdiction().contains(&checkpoint.path) {
+        return Err(reject(
+            i,
+            "checkpoint",
+            "FORBIDDEN",
+            "is outside your jurisdiction",
+        ));
+    }
+    let clock = state.settings.clock;
+    if input.passed_at > clock.now() + clock.skew {
+        return Err(bad(i, "passedAt")("must not be in the future".into()));
+    }
+    if input.passed_at < clock.now() - Duration::days(MAX_AGE_DAYS) {
+        return Err(bad(i, "passedAt")(format!(
+            "is more than {MAX_AGE_DAYS} days ago"
+        )));
+    }
+    let plate = input
+        .vehicle_plate
+        .as_deref()
+        .map(VehiclePlate::parse)
+        .transpose()
+        .map_err(bad(i, "vehiclePlate"))?
+        .map(VehiclePlate::into_inner);
+    let who = match (&input.person, &input.traveller) {
+        (Some(_), Some(_)) => {
+            return Err(bad(i, "traveller")(
+                "give either person or traveller, not both".into(),
+            ))
+        }
+        (Some(id), None) => Who::Person(
+            id.parse::<i64>()
+                .ok()
+                .filter(|id| *id > 0)
+                .ok_or_else(|| bad(i, "person")("not a valid id".into()))?,
+        ),
+        (None, Some(traveller)) => traveller_of(i, traveller)?,
+        (None, None) if plate.is_some() => Who::Vehicle,
+        (None, None) => {
+            return Err(bad(i, "person")(
+                "give the person, the traveller or at least the vehicle plate".into(),
+            ))
+        }
+    };
+    let from_place = input
+        .from_place
+        .as_deref()
+        .map(|place| BoundedText::parse(place, MAX_PLACE_CHARS))
+        .transpose()
+        .map_err(bad(i, "fromPlace"))?
+        .map(BoundedText::into_inner);
+    let risk_area = from_place
+        .as_deref()
+        .and_then(|place| state.settings.risk_areas.area_of(place))
+        .map(str::to_owned);
+    let temperature = input
+        .temperature
+        .map(Temperature::parse)
+        .transpose()
+        .map_err(bad(i, "temperature"))?;
+    Ok(Valid {
+        key,
+        checkpoint_name,
+        checkpoint,
+        direction: input.direction,
+        passed_at: input.passed_at,
+        who,
+        destination,
+        plate,
+        from_place,
+        risk_area,
+        temperature,
+    })
+}
+
+fn traveller_of(i: usize, traveller: &TravellerInput) -> Result<Who, Rejection> {
+    let name = PersonName::parse(&traveller.name).map_err(bad(i, "traveller.name"))?;
+    let document = match (&traveller.document_number, traveller.document_type) {
+        (Some(number), kind) => Some(
+            Document::parse(kind.unwrap_or(DocumentType::ResidentId), number)
+                .map_err(bad(i, "traveller.documentNumber"))?,
+        ),
+        (None, Some(_)) => {
+            return Err(bad(i, "traveller.documentNumber")(
+                "is needed with a document type".into(),
+            ))
+        }
+        (None, None) => None,
+    };
+    let phone = traveller
+        .phone
+        .as_deref()
+        .map(Phone::parse)
+        .transpose()
+        .map_err(bad(i, "traveller.phone"))?;
+    Ok(Who::Traveller {
+        name,
+        document,
+        phone,
+    })
+}
+
+/// A registered person an item resolved to, with where they live.
+struct Resolved {
+    person_id: Option<i64>,
+    residence: Option<String>,
+}
+
+async fn record_in(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    keys: &[String],
+    validated: &[Result<Valid, Rejection>],
+) -> AppResult<Vec<ItemResult>> {
+    let principal = &actor.principal;
+    let subject = principal.subject.as_str();
+    let valid: Vec<(usize, &Valid)> = validated
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| v.as_ref().ok().map(|v| (i, v)))
+        .collect();
+    let mut earlier = find_by_keys(txn, subject, valid.iter().map(|(_, v)| v.key.as_str())).await?;
+
+    // Two reads for the whole batch: persons named by id (in scope), persons by document.
+    let ids: HashSet<i64> = valid
+        .iter()
+        .filter_map(|(_, v)| match v.who {
+            Who::Person(id) => Some(id),
+            _ => None,
+        })
+        .collect();
+    let in_scope: HashMap<i64, String> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        person::Entity::find()
+            .select_only()
+            .column(person::Column::Id)
+            .column(person::Column::ResidencePath)
+            .filter(person::Column::Id.is_in(ids))
+            .filter(scope::persons_in_jurisdiction(principal))
+            .into_tuple::<(i64, String)>()
+            .all(txn)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let numbers: HashSet<&str> = valid
+        .iter()
+        .filter_map(|(_, v)| match &v.who {
+            Who::Traveller {
+                document: Some(document),
+                ..
+            } => Some(document.number()),
+            _ => None,
+        })
+        .collect();
+    let by_document: HashMap<(DocumentType, String), person::Model> = if numbers.is_empty() {
+        HashMap::new()
+    } else {
+        person::Entity::find()
+            .filter(person::Column::DocumentNumber.is_in(numbers))
+            .filter(person::Column::MergedIntoId.is_null())
+            .all(txn)
+            .await?
+            .into_iter()
+            .filter_map(|p| {
+                let key = (p.document_type?, p.document_number.clone()?);
+                Some((key, p))
+            })
+            .collect()
+    };
+
+    let now = Utc::now();
+    let mut refused: HashMap<usize, Rejection> = HashMap::new();
+    let mut planned: HashSet<&str> = HashSet::new();
+    let mut to_insert = Vec::new();
+    for (i, v) in &valid {
+        if earlier.contains_key(v.key.as_str()) || planned.contains(v.key.as_str()) {
+            continue;
+        }
+        let resolved = match &v.who {
+            Who::Person(id) => match in_scope.get(id) {
+                Some(residence) => Resolved {
+                    person_id: Some(*id),
+                    residence: Some(residence.clone()),
+                },
+                None => {
+                    // Never says whether the person exists outside one's jurisdiction.
+                    refused.insert(*i, reject(*i, "person", "NOT_FOUND", "Person not found"));
+                    continue;
+                }
+            },
+            Who::Traveller {
+                name,
+                document: Some(document),
+                ..
+            } => match by_document.get(&(document.kind(), document.number().to_owned())) {
+                Some(known) if known.name != name.as_str() => {
+                    refused.insert(
+                        *i,
+                        reject(
+                            *i,
+                            "traveller.name",
+                            "BAD_USER_INPUT",
+                            "does not match the name registered with this document",
+                        ),
+                    );
+                    continue;
+                }
+                Some(known) => Resolved {
+                    person_id: Some(known.id),
+                    residence: Some(known.residence_path.clone()),
+                },
+                None => Resolved {
+                    person_id: None,
+                    residence: None,
+                },
+            },
+            Who::Traveller { document: None, .. } | Who::Vehicle => Resolved {
+                person_id: None,
+                residence: None,
+            },
+        };
+        planned.insert(v.key.as_str());
+        to_insert.push(row_of(v, resolved, principal, now));
+    }
+
+    // One insert; a key a concurrent submission just took is skipped, then read back.
+    let inserted: Vec<checkpoint_entry::Model> =
+        match checkpoint_entry::Entity::insert_many(to_insert)
+            .on_conflict_do_nothing_on([
+                checkpoint_entry::Column::RecordedBy,
+                checkpoint_entry::Column::IdempotencyKey,
+            ])
+            .exec_with_returning_many(txn)
+            .await?
+        {
+            TryInsertResult::Inserted(rows) => rows,
+            TryInsertResult::Empty | TryInsertResult::Conflicted => Vec::new(),
+        };
+    let new_keys: HashSet<&str> = inserted
+        .iter()
+        .map(|e| e.idempotency_key.as_str())
+        .collect();
+    let raced: Vec<&str> = planned
+        .iter()
+        .copied()
+        .filter(|k| !new_keys.contains(k))
+        .collect();
+    if !raced.is_empty() {
+        earlier.extend(find_by_keys(txn, subject, raced.into_iter()).await?);
+    }
+
+    let linked: Vec<i64> = inserted.iter().filter_map(|e| e.person_id).collect();
+    persons::record_provenance(txn, &linked, principal, now).await?;
+    let raised: Vec<NewAlert<'_>> = inserted.iter().filter_map(alert_for).collect();
+    alerts::raise(txn, raised).await?;
+    let ids: Vec<i64> = inserted.iter().map(|e| e.id).collect();
+    if !ids.is_empty() {
+        actor
+            .record_write(
+                txn,
+                "recordCheckpointEntries",
+                "CheckpointEntry",
+                &ids,
+                None,
+            )
+            .await?;
+    }
+    Ok(batch::assemble(
+        keys,
+        validated,
+        |v| v.key.as_str(),
+        |e: &checkpoint_entry::Model| e.idempotency_key.as_str(),
+        &inserted,
+        &earlier,
+        |i, _| {
+            refused
+                .get(&i)
+                .cloned()
+                .unwrap_or_else(|| reject(i, "person", "NOT_FOUND", "Person not found"))
+        },
+    ))
+}
+
+async fn find_by_keys<'k>(
+    txn: &DatabaseTransaction,
+    subject: &str,
+    keys: impl Iterator<Item = &'k str>,
+) -> AppResult<HashMap<String, checkpoint_entry::Model>> {
+    let keys: Vec<&str> = keys.collect();
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(checkpoint_entry::Entity::find()
+        .filter(checkpoint_entry::Column::RecordedBy.eq(subject))
+        .filter(checkpoint_entry::Column::IdempotencyKey.is_in(keys))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|e| (e.idempotency_key.clone(), e))
+        .collect())
+}
+
+fn row_of(
+    v: &Valid,
+    resolved: Resolved,
+    principal: &Principal,
+    now: DateTime<Utc>,
+) -> checkpoint_entry::ActiveModel {
+    // Whose arrival it is: where the person lives, else where the traveller said they are
+    // going, else the checkpoint's own unit.
+    let destination_path = resolved
+        .residence
+        .or_else(|| v.destination.as_ref().map(|d| d.path.as_str().to_owned()))
+        .unwrap_or_else(|| v.checkpoint.path.as_str().to_owned());
+    let (name, document, phone) = match (&v.who, resolved.person_id) {
+        (
+            Who::Traveller {
+                name,
+                document,
+                phone,
+            },
+            None,
+        ) => (
+            Some(name.as_str().to_owned()),
+            document.clone(),
+            phone.as_ref().map(|p| p.as_str().to_owned()),
+        ),
+        _ => (None, None, None),
+    };
+    checkpoint_entry::ActiveModel {
+        checkpoint_name: Set(v.checkpoint_name.clone()),
+        org_id: Set(v.checkpoint.id),
+        org_path: Set(v.checkpoint.path.as_str().to_owned()),
+        direction: Set(v.direction),
+        passed_at: Set(v.passed_at),
+        person_id: Set(resolved.person_id),
+        traveller_name: Set(name),
+        traveller_document_type: Set(document.as_ref().map(Document::kind)),
+        traveller_document: Set(document.map(|d| d.number().to_owned())),
+        traveller_phone: Set(phone),
+        vehicle_plate: Set(v.plate.clone()),
+        from_place: Set(v.from_place.clone()),
+        from_risk_area: Set(v.risk_area.is_some()),
+        destination_org_id: Set(v.destination.as_ref().map(|d| d.id)),
+        destination_path: Set(Some(destination_path)),
+        temperature_decidegrees: Set(v.temperature.map(Temperature::tenths)),
+        recorded_by: Set(principal.subject.clone()),
+        recorded_by_agency: Set(principal.agency),
+        idempotency_key: Set(v.key.as_str().to_owned()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+}
+
+/// A fever at any passage, or an arrival from a risk area, alerts the destination.
+fn alert_for(entry: &checkpoint_entry::Model) -> Option<NewAlert<'_>> {
+    let temperature = entry
+        .temperature_decidegrees
+        .map(Temperature::from_tenths)
+        .filter(|t| t.is_fever());
+    let risky_arrival = entry.from_risk_area && entry.direction == Direction::Inbound;
+    let place = entry.from_place.as_deref().unwrap_or("?");
+    let (kind, message) = match (temperature, risky_arrival) {
+        (Some(t), true) => (
+            AlertKind::CheckpointFever,
+            format!(
+                "Fever {t} at {}, arriving from risk area ({place})",
+                entry.checkpoint_name
+            ),
+        ),
+        (Some(t), false) => (
+            AlertKind::CheckpointFever,
+            format!("Fever {t} at {}", entry.checkpoint_name),
+        ),
+        (None, true) => (
+            AlertKind::RiskAreaArrival,
+            format!(
+                "Arrival at {} from risk area ({place})",
+                entry.checkpoint_name
+            ),
+        ),
+        (None, false) => return None,
+    };
+    Some(NewAlert {
+        kind,
+        person_id: entry.person_id,
+        org_path: entry
+            .destination_path
+            .as_deref()
+            .unwrap_or(entry.org_path.as_str()),
+        entity_type: "CheckpointEntry",
+        entity_id: entry.id,
+        message,
+    })
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct EntryFilter {
+    /// At a checkpoint in this unit or heading into it.
+    pub org_unit: Option<Arc<OrgUnit>>,
+    pub direction: Option<Direction>,
+    pub from_risk_area: Option<bool>,
+    pub fever: Option<bool>,
+    pub passed_since: Option<DateTime<Utc>>,
+    pub passed_before: Option<DateTime<Utc>>,
+    pub person_id: Option<i64>,
+}
+
+/// One entry in reach.
+pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<checkpoint_entry::Model> {
+    access::require(
+        &actor.principal,
+        Data::CheckpointEntries,
+        Access::Pseudonymized,
+    )?;
+    checkpoint_entry::Entity::find_by_id(id)
+        .filter(scope::entries_in_reach(&actor.principal))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound {
+            entity: "CheckpointEntry",
+        })
+}
+
+/// Entries in reach, newest first.
+pub async fn list(
+    state: &AppState,
+    actor: &Actor,
+    filter: &EntryFilter,
+    page: &PageRequest,
+) -> AppResult<Page<checkpoint_entry::Model>> {
+    access::require(
+        &actor.principal,
+        Data::CheckpointEntries,
+        Access::Pseudonymized,
+    )?;
+    let rows = checkpoint_entry::Entity::find()
+        .filter(
+            condition(&actor.principal, filter).add(page.before_id(checkpoint_entry::Column::Id)?),
+        )
+        .order_by_desc(checkpoint_entry::Column::Id)
+        .limit(page.first + 1)
+        .all(&state.db)
+        .await?;
+    Ok(Page::from_overfetch(rows, page.first))
+}
+
+pub async fn count(state: &AppState, actor: &Actor, filter: &EntryFilter) -> AppResult<u64> {
+    access::require(
+        &actor.principal,
+        Data::CheckpointEntries,
+        Access::Pseudonymized,
+    )?;
+    Ok(checkpoint_entry::Entity::find()
+        .filter(condition(&actor.principal, filter))
+        .count(&state.db)
+        .await?)
+}
+
+fn condition(principal: &Principal, filter: &EntryFilter) -> Condition {
+    use checkpoint_entry::Column;
+    let mut condition = Condition::all().add(scope::entries_in_reach(principal));
+    if let Some(unit) = &filter.org_unit {
+        condition = condition.add(scope::entries_touching(&unit.path));
+    }
+    if let Some(direction) = filter.direction {
+        condition = condition.add(Column::Direction.eq(direction));
+    }
+    if let Some(risk) = filter.from_risk_area {
+        condition = condition.add(Column::FromRiskArea.eq(risk));
+    }
+    if let Some(fever) = filter.fever {
+        let threshold = FEVER_THRESHOLD.tenths();
+        condition = condition.add(if fever {
+            Condition::all().add(Column::TemperatureDecidegrees.gte(threshold))
+        } else {
+            // No temperature taken is no fever.
+            Condition::any()
+                .add(Column::TemperatureDecidegrees.is_null())
+                .add(Column::TemperatureDecidegrees.lt(threshold))
+        });
+    }
+    if let Some(since) = filter.passed_since {
+        condition = condition.add(Column::PassedAt.gte(since));
+    }
+    if let Some(before) = filter.passed_before {
+        condition = condition.add(Column::PassedAt.lt(before));
+    }
+    if let Some(person_id) = filter.person_id {
+        condition = condition.add(Column::PersonId.eq(person_id));
+    }
+    condition
+}
