@@ -225,6 +225,12 @@ pub const SCHEMA: &[(&str, Need)] = &[
     ("Mutation.registerPerson",               needs(Data::PersonIdentity, Access::ReadWrite)),
     ("Mutation.updatePerson",                 needs(Data::PersonIdentity, Access::ReadWrite)),
     ("Mutation.setVulnerabilities",           needs(Data::Vulnerability, Access::ReadWrite)),
+    // Listing by flag shows the flags.
+    ("Query.vulnerablePersons",               needs(Data::Vulnerability, Access::Read)),
+    ("VulnerablePerson.*",                    needs(Data::Vulnerability, Access::Read)),
+    ("VulnerablePerson.quarantine",           needs_all(&[(Data::Vulnerability, Access::Read), (Data::Quarantine, Access::Read)])),
+    ("VulnerablePerson.supplyTask",           needs_all(&[(Data::Vulnerability, Access::Read), (Data::Tasks, Access::Read)])),
+    ("VulnerablePersonFilter.*",              needs(Data::Vulnerability, Access::Read)),
     // A pseudonymized person: masked name, sex, birth year, residence grid.
     ("Person.*",                              needs(Data::PersonIdentity, Access::Pseudonymized)),
     ("Person.birthDate",                      needs(Data::PersonIdentity, Access::Read)),

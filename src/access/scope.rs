@@ -6,7 +6,9 @@
 //! about a person (observation, checks, tests) follows the person's residence. A checkpoint
 //! entry is in reach at the checkpoint's unit and at the traveller's destination.
 
-use entity::{case, checkpoint_entry, contact, person, quarantine, task, Agency, TaskStatus};
+use entity::{
+    case, checkpoint_entry, contact, person, quarantine, task, Agency, TaskKind, TaskStatus,
+};
 use sea_orm::{
     sea_query::{Query, SelectStatement},
     ColumnTrait, Condition,
@@ -62,7 +64,8 @@ pub fn resident_ids(principal: &Principal) -> SelectStatement {
         .to_owned()
 }
 
-fn isolated_person_ids() -> SelectStatement {
+/// `SELECT person_id FROM quarantine WHERE <active>`.
+pub fn isolated_person_ids() -> SelectStatement {
     Query::select()
         .column(quarantine::Column::PersonId)
         .from(quarantine::Entity)
@@ -200,6 +203,17 @@ pub fn persons_with_live_tasks(principal: &Principal) -> SelectStatement {
             received(principal)
                 .add(task::Column::Status.is_in([TaskStatus::Open, TaskStatus::Accepted])),
         )
+        .to_owned()
+}
+
+/// Persons who are the subject of a live task of this kind, whoever sent or received it
+/// (a filter on persons already in scope, never a widening).
+pub fn persons_with_live_task(kind: TaskKind) -> SelectStatement {
+    Query::select()
+        .column(task::Column::PersonId)
+        .from(task::Entity)
+        .and_where(task::Column::Kind.eq(kind))
+        .and_where(task::Column::Status.is_in([TaskStatus::Open, TaskStatus::Accepted]))
         .to_owned()
 }
 

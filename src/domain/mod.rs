@@ -22,3 +22,4 @@ pub mod task_rules;
 pub mod tasks;
 pub mod values;
 pub mod vulnerability;
+pub mod vulnerable_persons;

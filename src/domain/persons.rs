@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
-use entity::{person, person_provenance, DocumentType, OrgLevel, Sex};
+use entity::{person, person_provenance, DocumentType, OrgLevel, Sex, TaskKind};
 use sea_orm::{
     prelude::Expr,
     sea_query::{ExprTrait, OnConflict},
@@ -38,6 +38,10 @@ pub struct PersonFilter {
     pub phone: Option<Phone>,
     pub vulnerable: Option<bool>,
     pub vulnerability: Option<Vulnerability>,
+    /// Under active medical observation (true) or not (false).
+    pub under_quarantine: Option<bool>,
+    /// With (true) or without (false) a live DELIVER_SUPPLIES task.
+    pub supply_task_open: Option<bool>,
 }
 
 /// A registration (登记): a new person, or a new report of a known one.
@@ -223,6 +227,24 @@ fn list_condition(principal: &Principal, filter: &PersonFilter) -> AppResult<Con
                 .bit_and(flag.bit())
                 .ne(0),
         );
+    }
+    if let Some(isolated) = filter.under_quarantine {
+        access::require(principal, Data::Quarantine, Access::Pseudonymized)?;
+        let ids = scope::isolated_person_ids();
+        condition = condition.add(if isolated {
+            person::Column::Id.in_subquery(ids)
+        } else {
+            person::Column::Id.not_in_subquery(ids)
+        });
+    }
+    if let Some(open) = filter.supply_task_open {
+        access::require(principal, Data::Vulnerability, Access::Read)?;
+        let ids = scope::persons_with_live_task(TaskKind::DeliverSupplies);
+        condition = condition.add(if open {
+            person::Column::Id.in_subquery(ids)
+        } else {
+            person::Column::Id.not_in_subquery(ids)
+        });
     }
     Ok(condition)
 }

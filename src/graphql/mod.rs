@@ -22,6 +22,7 @@ mod prefetch;
 mod quarantines;
 mod tasks;
 pub mod visibility;
+mod vulnerable_persons;
 
 use std::sync::Arc;
 
@@ -44,6 +45,7 @@ pub struct Query(
     checkpoints::CheckpointQuery,
     alerts::AlertQuery,
     tasks::TaskQuery,
+    vulnerable_persons::VulnerableQuery,
     audit_events::AuditQuery,
     grants::GrantQuery,
 );

@@ -473,6 +473,8 @@ impl PersonFilter {
                 .transpose()?,
             vulnerable: self.vulnerable,
             vulnerability: self.vulnerability.map(Into::into),
+            under_quarantine: None,
+            supply_task_open: None,
         })
     }
 }

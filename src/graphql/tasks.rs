@@ -158,7 +158,7 @@ pub struct Task {
 }
 
 impl Task {
-    fn from_row(ctx: &Context<'_>, row: TaskRow) -> Result<Self> {
+    pub(super) fn from_row(ctx: &Context<'_>, row: TaskRow) -> Result<Self> {
         actor(ctx)?.record_reads("Task", [row.task.id])?;
         Ok(Self { row })
     }

@@ -88,6 +88,7 @@ visible_fns! {
     mutation_record_health_checks => "Mutation.recordHealthChecks",
     health_check_recorded_by => "HealthCheck.recordedBy",
     query_alerts => "Query.alerts",
+    query_vulnerable_persons => "Query.vulnerablePersons",
     query_checkpoint_entries => "Query.checkpointEntries",
     mutation_record_checkpoint_entries => "Mutation.recordCheckpointEntries",
     checkpoint_entry_traveller => "CheckpointEntry.traveller",

@@ -24,5 +24,6 @@ mod process;
 mod schema;
 mod statement_count;
 mod tasks;
+mod vulnerable;
 mod workflow_matrix;
 mod workflow_rules;
