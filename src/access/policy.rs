@@ -249,6 +249,16 @@ pub const SCHEMA: &[(&str, Need)] = &[
     ("Person.healthChecks",                   needs(Data::HealthChecks, Access::Pseudonymized)),
     ("Person.labTests",                       needs(Data::CaseClinical, Access::Pseudonymized)),
     ("Provenance.*",                          needs(Data::PersonIdentity, Access::Read)),
+    // One record per person: those who keep person records find and merge duplicates;
+    // the counts per channel are aggregates.
+    ("Query.possibleDuplicates",              needs(Data::PersonIdentity, Access::ReadWrite)),
+    ("DuplicatePair.*",                       needs(Data::PersonIdentity, Access::ReadWrite)),
+    ("Mutation.mergePersons",                 needs(Data::PersonIdentity, Access::ReadWrite)),
+    ("MergeVersions.*",                       needs(Data::PersonIdentity, Access::ReadWrite)),
+    ("Query.reconciliation",                  needs(Data::PersonIdentity, Access::Aggregates)),
+    ("Reconciliation.*",                      needs(Data::PersonIdentity, Access::Aggregates)),
+    ("AgencyCount.*",                         needs(Data::PersonIdentity, Access::Aggregates)),
+    ("ChannelCount.*",                        needs(Data::PersonIdentity, Access::Aggregates)),
     // Filtering on a value one may not see would reveal it.
     ("PersonFilter.orgUnit",                  needs(Data::PersonIdentity, Access::Pseudonymized)),
     ("PersonFilter.namePrefix",               needs(Data::PersonIdentity, Access::Read)),

@@ -45,7 +45,7 @@ impl PageRequest {
         match &self.after {
             None => Ok(Condition::all()),
             Some(Cursor::Id(id)) => Ok(Condition::all().add(id_column.lt(*id))),
-            Some(Cursor::PathId(..)) => Err(not_this_list()),
+            Some(Cursor::PathId(..) | Cursor::Pair(..)) => Err(not_this_list()),
         }
     }
 
@@ -54,7 +54,7 @@ impl PageRequest {
         match &self.after {
             None => Ok(Condition::all()),
             Some(Cursor::Id(id)) => Ok(Condition::all().add(id_column.gt(*id))),
-            Some(Cursor::PathId(..)) => Err(not_this_list()),
+            Some(Cursor::PathId(..) | Cursor::Pair(..)) => Err(not_this_list()),
         }
     }
 }

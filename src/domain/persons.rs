@@ -158,7 +158,7 @@ pub async fn list(
                 .gt(Expr::tuple([Expr::val(path.as_str()), Expr::val(*id)])),
             );
         }
-        Some(Cursor::Id(_)) => {
+        Some(Cursor::Id(_) | Cursor::Pair(..)) => {
             return Err(AppError::bad_input("after", "not a cursor of this list"))
         }
     }
@@ -611,7 +611,7 @@ pub async fn find_for_write(
 
 /// `UPDATE person SET ..., version = version + 1 WHERE id = ? AND version = ?`: the
 /// optimistic lock. `None` when someone else changed the record first.
-async fn update_versioned(
+pub(super) async fn update_versioned(
     txn: &DatabaseTransaction,
     id: i64,
     expected_version: i32,

@@ -7,6 +7,7 @@ mod cases;
 mod checkpoints;
 mod contacts;
 mod context;
+mod duplicates;
 mod enums;
 pub mod error_codes;
 mod grants;
@@ -38,6 +39,7 @@ pub struct Query(
     me::MeQuery,
     org_units::OrgUnitQuery,
     persons::PersonQuery,
+    duplicates::DuplicateQuery,
     cases::CaseQuery,
     contacts::ContactQuery,
     quarantines::QuarantineQuery,
@@ -53,6 +55,7 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     persons::PersonMutation,
+    duplicates::DuplicateMutation,
     cases::CaseMutation,
     contacts::ContactMutation,
     quarantines::QuarantineMutation,

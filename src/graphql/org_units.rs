@@ -55,7 +55,7 @@ impl OrgUnitQuery {
         let after_id = match page.after {
             None => 0,
             Some(Cursor::Id(id)) => id,
-            Some(Cursor::PathId(..)) => {
+            Some(Cursor::PathId(..) | Cursor::Pair(..)) => {
                 return Err(AppError::bad_input("after", "not a cursor of this list").into())
             }
         };

@@ -17,6 +17,7 @@ mod introspection;
 mod keys;
 mod limits;
 mod log_hygiene;
+mod one_record;
 mod outbreak_story;
 mod persisted;
 mod persons;

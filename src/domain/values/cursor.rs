@@ -17,6 +17,8 @@ pub enum Cursor {
     Id(i64),
     /// Lists ordered by a materialized path, then id (persons by residence).
     PathId(OrgPath, i64),
+    /// Lists of pairs ordered by both ids (possible duplicates).
+    Pair(i64, i64),
 }
 
 impl Cursor {
@@ -24,6 +26,7 @@ impl Cursor {
         let key = match self {
             Self::Id(id) => id.to_string(),
             Self::PathId(path, id) => format!("{path}|{id}"),
+            Self::Pair(first, second) => format!("{first}~{second}"),
         };
         URL_SAFE_NO_PAD.encode(format!("{list}:{key}"))
     }
@@ -38,6 +41,9 @@ impl Cursor {
         let (name, key) = text.split_once(':')?;
         if name != list {
             return None;
+        }
+        if let Some((first, second)) = key.split_once('~') {
+            return Some(Self::Pair(parse_id(first)?, parse_id(second)?));
         }
         match key.split_once('|') {
             None => parse_id(key).map(Self::Id),
@@ -62,6 +68,7 @@ mod tests {
         for cursor in [
             Cursor::Id(42),
             Cursor::PathId(OrgPath::root(1).child(7), 42),
+            Cursor::Pair(3, 9),
         ] {
             let raw = cursor.encode("persons");
             assert_eq!(Cursor::decode("persons", &raw), Some(cursor));
@@ -84,6 +91,8 @@ mod tests {
             URL_SAFE_NO_PAD.encode("persons:99999999999999999999"),
             URL_SAFE_NO_PAD.encode("persons:/1/x/|3"),
             URL_SAFE_NO_PAD.encode("persons:/1/|"),
+            URL_SAFE_NO_PAD.encode("persons:3~"),
+            URL_SAFE_NO_PAD.encode("persons:~3"),
             "A".repeat(300),
         ];
         for raw in bad {
