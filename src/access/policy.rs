@@ -374,6 +374,20 @@ pub const SCHEMA: &[(&str, Need)] = &[
     ("AccessGrant.*",                         needs(Data::AuditEvents, Access::Read)),
     ("AccessGrantFilter.*",                   needs(Data::AuditEvents, Access::Read)),
 
+    // Daily reports: the figures are counts, seen by all who read reports (analysts too);
+    // who confirmed, and the note, by those who read them in full; confirmed by the
+    // community's own operators.
+    ("Query.dailyReport",                     needs(Data::DailyReports, Access::Aggregates)),
+    ("Query.dailyReportStatus",               needs(Data::DailyReports, Access::Aggregates)),
+    ("Mutation.confirmDailyReport",           needs(Data::DailyReports, Access::ReadWrite)),
+    ("DailyReport.*",                         needs(Data::DailyReports, Access::Aggregates)),
+    ("DailyReport.confirmation",              needs(Data::DailyReports, Access::Read)),
+    ("DailyReportConfirmation.*",             needs(Data::DailyReports, Access::Read)),
+    ("DailyFigures.*",                        needs(Data::DailyReports, Access::Aggregates)),
+    ("CaseCounts.*",                          needs(Data::DailyReports, Access::Aggregates)),
+    ("DailyReportStatus.*",                   needs(Data::DailyReports, Access::Aggregates)),
+    ("UnitReportStatus.*",                    needs(Data::DailyReports, Access::Aggregates)),
+
     // Audit
     ("Query.auditEvents",                     needs(Data::AuditEvents, Access::Read)),
     ("AuditEvent.*",                          needs(Data::AuditEvents, Access::Read)),

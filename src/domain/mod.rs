@@ -10,6 +10,7 @@ pub mod chain;
 pub mod checkpoints;
 pub mod clock;
 pub mod contacts;
+pub mod daily_reports;
 pub mod duplicates;
 pub mod grants;
 pub mod health_checks;

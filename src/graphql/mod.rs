@@ -7,6 +7,7 @@ mod cases;
 mod checkpoints;
 mod contacts;
 mod context;
+mod daily_reports;
 mod duplicates;
 mod enums;
 pub mod error_codes;
@@ -48,6 +49,7 @@ pub struct Query(
     alerts::AlertQuery,
     tasks::TaskQuery,
     vulnerable_persons::VulnerableQuery,
+    daily_reports::DailyReportQuery,
     audit_events::AuditQuery,
     grants::GrantQuery,
 );
@@ -64,6 +66,7 @@ pub struct Mutation(
     lab_tests::LabTestMutation,
     tasks::TaskMutation,
     grants::GrantMutation,
+    daily_reports::DailyReportMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

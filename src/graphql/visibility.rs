@@ -102,6 +102,10 @@ visible_fns! {
     mutation_create_task => "Mutation.createTask",
     task_notes => "Task.note",
     mutation_request_access => "Mutation.requestAccess",
+    query_daily_report => "Query.dailyReport",
+    query_daily_report_status => "Query.dailyReportStatus",
+    mutation_confirm_daily_report => "Mutation.confirmDailyReport",
+    daily_report_confirmation => "DailyReport.confirmation",
 }
 
 /// Rejects, before validation, any selection of a coordinate the principal may not see,

@@ -7,6 +7,7 @@ mod audit;
 mod authentication;
 mod binary;
 mod checkpoints;
+mod daily_reports;
 mod database_loss;
 mod demo_city;
 mod fixtures;
