@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+/// The demo city's fictional neighbours, listed as risk areas unless RISK_AREAS says otherwise.
+pub const DEFAULT_RISK_AREAS: &str = "澜海市,青屿县";
+
 /// Development secret for HS256 tokens. The server warns loudly when it is in use.
 pub const DEV_JWT_SECRET: &str = "lianfang-development-secret-do-not-use-in-production";
 
@@ -164,7 +167,7 @@ pub struct Config {
     /// Areas currently listed as medium or high risk, comma-separated; an arrival from a
     /// place naming one raises an alert. The default lists the demo city's fictional
     /// neighbours; set the health commission's current list in production.
-    #[arg(long, env = "RISK_AREAS", default_value = "澜海市,青屿县")]
+    #[arg(long, env = "RISK_AREAS", default_value = DEFAULT_RISK_AREAS)]
     pub risk_areas: String,
 
     /// How far ahead of the server's clock a client's timestamps may be, in seconds.

@@ -2,6 +2,7 @@
 //! generated residents, loaded into an empty database so a newcomer can try every agency's
 //! view at once.
 
+pub mod joint_work;
 pub mod outbreak;
 pub mod synthetic;
 
@@ -150,6 +151,7 @@ pub struct SeedSummary {
     pub org_units: usize,
     pub residents: usize,
     pub outbreak: outbreak::OutbreakSummary,
+    pub joint_work: joint_work::JointSummary,
 }
 
 /// A grid the generator places residents in.
@@ -166,23 +168,27 @@ struct GridSlot {
 pub async fn seed(
     db: &DatabaseConnection,
     residents: u32,
-    outbreak: Option<(chrono::NaiveDate, i64)>,
+    outbreak_day: Option<(chrono::NaiveDate, i64)>,
 ) -> Result<SeedSummary, DbErr> {
     let txn = db.begin().await?;
     let (org_units, grids) = seed_tree(&txn).await?;
     let residents = seed_residents(&txn, &grids, residents).await?;
-    let outbreak = match outbreak {
-        Some((today, offset_hours)) => {
-            let index_cases = (residents / 100).clamp(1, 30);
-            outbreak::seed(&txn, today, offset_hours, index_cases).await?
+    let (mut outbreak, mut joint_work) = Default::default();
+    if let Some((today, offset_hours)) = outbreak_day {
+        let index_cases = (residents / 100).clamp(1, 30);
+        let mut alerts = Vec::new();
+        outbreak = outbreak::seed(&txn, today, offset_hours, index_cases, &mut alerts).await?;
+        if outbreak.cases > 0 {
+            joint_work = joint_work::seed(&txn, today, offset_hours, &mut alerts).await?;
         }
-        None => outbreak::OutbreakSummary::default(),
-    };
+        outbreak.alerts = outbreak::insert_alerts(&txn, alerts).await?;
+    }
     txn.commit().await?;
     Ok(SeedSummary {
         org_units,
         residents,
         outbreak,
+        joint_work,
     })
 }
 

@@ -43,6 +43,7 @@ pub async fn seed(
     today: NaiveDate,
     offset_hours: i64,
     index_cases: usize,
+    alerts: &mut Vec<alert::ActiveModel>,
 ) -> Result<OutbreakSummary, DbErr> {
     let mut rng = StdRng::seed_from_u64(SEED);
     let people = person::Entity::find()
@@ -69,7 +70,6 @@ pub async fn seed(
         None
     };
     let mut summary = OutbreakSummary::default();
-    let mut alerts = Vec::new();
 
     // Index cases, then their contacts; about one contact in six became a case.
     let mut generation: Vec<(case::Model, person::Model)> = Vec::new();
@@ -332,17 +332,7 @@ pub async fn seed(
         .exec(db)
         .await?;
     }
-    // Alerts are listed newest first by id: insert them in the order they were raised.
-    alerts.sort_by_key(|a| match &a.created_at {
-        sea_orm::ActiveValue::Set(at) | sea_orm::ActiveValue::Unchanged(at) => *at,
-        sea_orm::ActiveValue::NotSet => now,
-    });
     summary.alerts = alerts.len();
-    for chunk in alerts.chunks(500) {
-        alert::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(db)
-            .await?;
-    }
     Ok(summary)
 }
 
@@ -437,4 +427,22 @@ fn new_alert(
         created_at: Set(at),
         ..Default::default()
     }
+}
+
+/// Inserts alerts in the order they were raised (alerts are listed newest first by id).
+pub async fn insert_alerts(
+    db: &impl ConnectionTrait,
+    mut alerts: Vec<alert::ActiveModel>,
+) -> Result<usize, DbErr> {
+    let now = Utc::now();
+    alerts.sort_by_key(|a| match &a.created_at {
+        sea_orm::ActiveValue::Set(at) | sea_orm::ActiveValue::Unchanged(at) => *at,
+        sea_orm::ActiveValue::NotSet => now,
+    });
+    for chunk in alerts.chunks(500) {
+        alert::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(alerts.len())
 }

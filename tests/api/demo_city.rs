@@ -71,3 +71,115 @@ async fn every_demo_token_works() {
         assert_eq!(response["data"]["me"]["jurisdiction"]["code"], user.org);
     }
 }
+
+/// The demo city plays every part of the joint work: each demo user finds something to do.
+#[tokio::test]
+async fn the_demo_city_holds_the_agencies_joint_work() {
+    let app = spawn_with(Options {
+        outbreak: true,
+        ..Options::default()
+    })
+    .await;
+    let token = |agency: Agency| {
+        let user = DEMO_USERS
+            .iter()
+            .find(|u| u.agency == agency && u.role == entity::Role::Operator)
+            .unwrap();
+        app.token_for(user.agency, user.role, user.org, user.subject)
+    };
+    let data = |r: serde_json::Value| {
+        assert_ok(&r);
+        r["data"].clone()
+    };
+
+    // Tasks in every state, and the absconding's ENFORCE_ISOLATION with the police.
+    let statuses = app.count("SELECT COUNT(DISTINCT status) FROM task").await;
+    assert_eq!(statuses, 5);
+    let inbox = data(
+        app.gql(
+            &token(Agency::Police),
+            "{ tasks(first: 100, filter: { box: INBOX }) { edges { node { kind status } } } }",
+            json!({}),
+        )
+        .await,
+    );
+    assert!(
+        inbox["tasks"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["node"]["kind"] == "ENFORCE_ISOLATION"),
+        "{inbox}"
+    );
+
+    // Vulnerable residents of the demo community under home observation: one with supplies
+    // coming, one without yet.
+    let list = data(app.gql(&token(Agency::CivilAffairs), "{ vulnerablePersons(first: 100, filter: { orgUnit: \"DEMO-01-01-01\", underQuarantine: true }) { edges { node { supplyTaskOpen } } } }", json!({})).await);
+    let open: Vec<bool> = list["vulnerablePersons"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["supplyTaskOpen"].as_bool().unwrap())
+        .collect();
+    assert!(open.contains(&true) && open.contains(&false), "{open:?}");
+
+    // Checkpoint passages reach the police, some from the risk areas.
+    let entries = data(
+        app.gql(
+            &token(Agency::Police),
+            "{ checkpointEntries(first: 100, filter: { fromRiskArea: true }) { totalCount } }",
+            json!({}),
+        )
+        .await,
+    );
+    assert!(entries["checkpointEntries"]["totalCount"].as_i64().unwrap() > 0);
+
+    // The planted duplicates are found in the demo community.
+    let pairs = data(
+        app.gql(
+            &token(Agency::Community),
+            "{ possibleDuplicates(first: 10) { edges { node { reasons } } } }",
+            json!({}),
+        )
+        .await,
+    );
+    assert_eq!(
+        pairs["possibleDuplicates"]["edges"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "{pairs}"
+    );
+
+    // A week of reports: yesterday confirmed and unchanged; today still open for the demo
+    // community, and not every community has confirmed.
+    let yesterday = crate::helpers::local_today() - chrono::Duration::days(1);
+    let report = data(app.gql(&token(Agency::Community), "query($d: NaiveDate) { dailyReport(date: $d) { confirmation { changedSinceConfirmation } } }", json!({ "d": yesterday })).await);
+    assert_eq!(
+        report["dailyReport"]["confirmation"]["changedSinceConfirmation"], false,
+        "{report}"
+    );
+    let today = data(
+        app.gql(
+            &token(Agency::Community),
+            "{ dailyReport { confirmation { version } } }",
+            json!({}),
+        )
+        .await,
+    );
+    assert!(today["dailyReport"]["confirmation"].is_null());
+    let status = data(
+        app.gql(
+            &token(Agency::Command),
+            "{ dailyReportStatus { communities confirmed } }",
+            json!({}),
+        )
+        .await,
+    );
+    let s = &status["dailyReportStatus"];
+    assert!(
+        s["confirmed"].as_i64().unwrap() > 0 && s["confirmed"].as_i64() < s["communities"].as_i64(),
+        "{s}"
+    );
+}
