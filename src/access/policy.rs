@@ -151,6 +151,13 @@ pub fn person_rows(agency: Agency) -> PersonRows {
     }
 }
 
+/// Whether a live task addressed to the principal's agency opens its subject to the
+/// principal beyond its jurisdiction: only to OPERATORs, who act on tasks. Analysts,
+/// auditors and admins read the task list but are never widened by it.
+pub fn task_widens(role: Role) -> bool {
+    role == Role::Operator
+}
+
 /// Who may send which task to which agency (the task flows between agencies). A task of
 /// another kind, or to another agency, is refused with FORBIDDEN.
 #[rustfmt::skip]

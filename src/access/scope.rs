@@ -16,7 +16,7 @@ use sea_orm::{
 
 use super::{
     person_view::Reach,
-    policy::{person_rows, PersonRows},
+    policy::{person_rows, task_widens, PersonRows},
 };
 use crate::{
     auth::Principal,
@@ -194,16 +194,18 @@ pub fn task_sides(principal: &Principal, task: &task::Model) -> Vec<Side> {
 }
 
 /// Persons who are the subject of a live task the principal receives: the widening a task
-/// gives, for its life.
-pub fn persons_with_live_tasks(principal: &Principal) -> SelectStatement {
-    Query::select()
-        .column(task::Column::PersonId)
-        .from(task::Entity)
-        .cond_where(
-            received(principal)
-                .add(task::Column::Status.is_in([TaskStatus::Open, TaskStatus::Accepted])),
-        )
-        .to_owned()
+/// gives, for its life; `None` for roles a task does not widen.
+pub fn persons_with_live_tasks(principal: &Principal) -> Option<SelectStatement> {
+    task_widens(principal.role).then(|| {
+        Query::select()
+            .column(task::Column::PersonId)
+            .from(task::Entity)
+            .cond_where(
+                received(principal)
+                    .add(task::Column::Status.is_in([TaskStatus::Open, TaskStatus::Accepted])),
+            )
+            .to_owned()
+    })
 }
 
 /// Persons who are the subject of a live task of this kind, whoever sent or received it

@@ -330,9 +330,12 @@ pub async fn widens(
     principal: &Principal,
     person_id: i64,
 ) -> AppResult<bool> {
+    let Some(tasked) = scope::persons_with_live_tasks(principal) else {
+        return Ok(false);
+    };
     Ok(task::Entity::find()
         .filter(task::Column::PersonId.eq(person_id))
-        .filter(task::Column::PersonId.in_subquery(scope::persons_with_live_tasks(principal)))
+        .filter(task::Column::PersonId.in_subquery(tasked))
         .count(db)
         .await?
         > 0)
@@ -345,5 +348,7 @@ pub fn sides(principal: &Principal, task: &task::Model) -> Vec<Side> {
 
 /// The receiver-side view of a task's subject lasts while the task is live.
 pub fn receiver_sees_subject(principal: &Principal, task: &task::Model) -> bool {
-    task_rules::is_live(task.status) && sides(principal, task).contains(&Side::Receiver)
+    policy::task_widens(principal.role)
+        && task_rules::is_live(task.status)
+        && sides(principal, task).contains(&Side::Receiver)
 }

@@ -15,6 +15,7 @@ mod grants;
 mod helpers;
 mod http;
 mod introspection;
+mod joint_matrix;
 mod joint_story;
 mod keys;
 mod limits;
