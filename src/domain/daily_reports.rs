@@ -449,6 +449,20 @@ pub async fn figures(
             .add(task::Column::ClosedAt.is_null())
             .add(task::Column::ClosedAt.gte(end)),
     );
+    // Counts of each table's rows about the unit's residents.
+    let quarantines =
+        |c: Condition| about_residents(quarantine::Entity, quarantine::Column::PersonId, unit, c);
+    let health_checks = |c: Condition| {
+        about_residents(
+            health_check::Entity,
+            health_check::Column::PersonId,
+            unit,
+            c,
+        )
+    };
+    let tasks = |c: Condition| about_residents(task::Entity, task::Column::PersonId, unit, c);
+    let contacts =
+        |c: Condition| about_residents(contact::Entity, contact::Column::PersonId, unit, c);
     let statement = Query::select()
         .expr_as(new_cases(CaseClassification::Suspected), "new_suspected")
         .expr_as(new_cases(CaseClassification::Confirmed), "new_confirmed")
@@ -458,71 +472,32 @@ pub async fn figures(
         )
         .expr_as(new_cases(CaseClassification::Excluded), "new_excluded")
         .expr_as(
-            about_residents(
-                contact::Entity,
-                contact::Column::PersonId,
-                unit,
-                during(contact::Column::CreatedAt.into_simple_expr()),
-            ),
+            contacts(during(contact::Column::CreatedAt.into_simple_expr())),
             "new_contacts",
         )
         .expr_as(
-            about_residents(
-                quarantine::Entity,
-                quarantine::Column::PersonId,
-                unit,
-                observed_at_day_end.clone(),
-            ),
+            quarantines(observed_at_day_end.clone()),
             "active_quarantines",
         )
         .expr_as(
-            about_residents(
-                quarantine::Entity,
-                quarantine::Column::PersonId,
-                unit,
-                Condition::all().add(quarantine::Column::StartDate.eq(date)),
-            ),
+            quarantines(Condition::all().add(quarantine::Column::StartDate.eq(date))),
             "quarantines_started",
         )
         .expr_as(
-            about_residents(
-                quarantine::Entity,
-                quarantine::Column::PersonId,
-                unit,
-                during(quarantine::Column::EndedAt.into_simple_expr()),
-            ),
+            quarantines(during(quarantine::Column::EndedAt.into_simple_expr())),
             "quarantines_ended",
         )
         .expr_as(
-            about_residents(
-                quarantine::Entity,
-                quarantine::Column::PersonId,
-                unit,
-                observed_at_day_end.clone(),
-            )
-            .mul(CHECKS_PER_DAY),
+            quarantines(observed_at_day_end.clone()).mul(CHECKS_PER_DAY),
             "checks_due",
         )
-        .expr_as(
-            about_residents(
-                health_check::Entity,
-                health_check::Column::PersonId,
-                unit,
-                checks.clone(),
-            ),
-            "checks_recorded",
-        )
+        .expr_as(health_checks(checks.clone()), "checks_recorded")
         .expr_as(
             checks_missed(unit, observed_at_day_end, checks.clone()),
             "checks_missed",
         )
         .expr_as(
-            about_residents(
-                health_check::Entity,
-                health_check::Column::PersonId,
-                unit,
-                checks.add(health_check::Column::Fever.eq(true)),
-            ),
+            health_checks(checks.add(health_check::Column::Fever.eq(true))),
             "fevers",
         )
         .expr_as(count_arrivals(arrivals.clone()), "checkpoint_arrivals")
@@ -531,27 +506,14 @@ pub async fn figures(
             "risk_area_arrivals",
         )
         .expr_as(
-            about_residents(
-                task::Entity,
-                task::Column::PersonId,
-                unit,
-                during(task::Column::CreatedAt.into_simple_expr()),
-            ),
+            tasks(during(task::Column::CreatedAt.into_simple_expr())),
             "tasks_opened",
         )
         .expr_as(
-            about_residents(
-                task::Entity,
-                task::Column::PersonId,
-                unit,
-                during(task::Column::ClosedAt.into_simple_expr()),
-            ),
+            tasks(during(task::Column::ClosedAt.into_simple_expr())),
             "tasks_closed",
         )
-        .expr_as(
-            about_residents(task::Entity, task::Column::PersonId, unit, open_at_day_end),
-            "open_tasks",
-        )
+        .expr_as(tasks(open_at_day_end), "open_tasks")
         .to_owned();
     let backend = db.get_database_backend();
     DailyFigures::find_by_statement(StatementBuilder::build(&statement, &backend))
