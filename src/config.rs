@@ -195,6 +195,11 @@ pub struct Config {
     #[arg(long, env = "GRANT_HOURS", default_value_t = 8)]
     pub grant_hours: u32,
 
+    /// Below this, a count in `statistics` is shown to ANALYST roles as "<N", so that a
+    /// small number in a small unit cannot point to a person. 0 shows every count.
+    #[arg(long, env = "SMALL_COUNT_THRESHOLD", default_value_t = 5)]
+    pub small_count_threshold: u32,
+
     /// Load the demo city into an empty database when serving.
     #[arg(long, env = "SEED_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
     pub seed_demo: bool,

@@ -36,6 +36,7 @@ pub struct Settings {
     pub max_chain_depth: u32,
     pub max_chain_nodes: u32,
     pub grant_hours: u32,
+    pub small_count_threshold: u32,
     pub clock: Clock,
 }
 
@@ -51,6 +52,7 @@ impl Settings {
             max_chain_depth: config.max_chain_depth,
             max_chain_nodes: config.max_chain_nodes,
             grant_hours: config.grant_hours,
+            small_count_threshold: config.small_count_threshold,
             clock: Clock {
                 offset: parse_offset(&config.local_utc_offset)
                     .map_err(|e| format!("LOCAL_UTC_OFFSET: {e}"))?,

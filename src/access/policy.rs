@@ -50,6 +50,9 @@ pub enum Data {
     AuditEvents,
     /// "Break the glass" grants.
     AccessGrants,
+    /// Counts and daily series over a unit (no personal data): the analysts' and the
+    /// command's picture.
+    Statistics,
 }
 
 /// How much of a kind of data a principal gets, from nothing to read/write. Ordered: a
@@ -102,6 +105,7 @@ pub const OPERATORS: &[(Data, [Access; 5])] = &[
     (Data::DailyReports,         [Read,   Read,   Read,   RW,       Read  ]),
     (Data::AuditEvents,          [No,     No,     No,     No,       No    ]),
     (Data::AccessGrants,         [RW,     RW,     No,     No,       No    ]),
+    (Data::Statistics,           [No,     No,     No,     No,       Read  ]),
 ];
 
 /// The level a principal of this agency and role gets for a kind of data.
@@ -114,6 +118,8 @@ pub fn access(agency: Agency, role: Role, data: Data) -> Access {
     match (role, data) {
         (Role::Operator, _) => operator,
         (Role::Auditor, Data::AuditEvents | Data::AccessGrants) => Access::Read,
+        // Statistics are the analysts' work, whichever agency they belong to.
+        (Role::Analyst, Data::Statistics) => Access::Read,
         (_, Data::AuditEvents | Data::AccessGrants) => Access::None,
         // A pseudonymized row carries no document number at all.
         (_, Data::DocumentNumber) => Access::None,
@@ -149,6 +155,12 @@ pub fn person_rows(agency: Agency) -> PersonRows {
         Agency::CivilAffairs => PersonRows::VulnerableOrIsolated,
         _ => PersonRows::All,
     }
+}
+
+/// Whether small counts in statistics are shown to this role as "<N" (SMALL_COUNT_THRESHOLD):
+/// analysts, who see every unit's figures, never the persons behind them.
+pub fn suppresses_small_counts(role: Role) -> bool {
+    role == Role::Analyst
 }
 
 /// Whether a live task addressed to the principal's agency opens its subject to the
@@ -395,6 +407,15 @@ pub const SCHEMA: &[(&str, Need)] = &[
     ("DailyReportStatus.*",                   needs(Data::DailyReports, Access::Aggregates)),
     ("UnitReportStatus.*",                    needs(Data::DailyReports, Access::Aggregates)),
 
+    // Statistics: counts only, for analysts of every agency and the command.
+    ("Query.statistics",                      needs(Data::Statistics, Access::Read)),
+    ("Query.dailySeries",                     needs(Data::Statistics, Access::Read)),
+    ("Statistics.*",                          needs(Data::Statistics, Access::Read)),
+    ("UnitStatistics.*",                      needs(Data::Statistics, Access::Read)),
+    ("StatisticsFigures.*",                   needs(Data::Statistics, Access::Read)),
+    ("DailySeries.*",                         needs(Data::Statistics, Access::Read)),
+    ("UnitSeries.*",                          needs(Data::Statistics, Access::Read)),
+
     // Audit
     ("Query.auditEvents",                     needs(Data::AuditEvents, Access::Read)),
     ("AuditEvent.*",                          needs(Data::AuditEvents, Access::Read)),
@@ -466,17 +487,18 @@ mod tests {
             Data::DailyReports => 12,
             Data::AuditEvents => 13,
             Data::AccessGrants => 14,
+            Data::Statistics => 15,
         }
     }
 
     #[test]
     fn every_data_kind_has_exactly_one_row_in_the_matrix() {
-        let mut seen = [0; 15];
+        let mut seen = [0; 16];
         for (data, _) in OPERATORS {
             seen[position(*data)] += 1;
         }
         assert_eq!(
-            seen, [1; 15],
+            seen, [1; 16],
             "each kind of data once, in DESIGN.md's order"
         );
         for (i, (data, _)) in OPERATORS.iter().enumerate() {

@@ -129,6 +129,7 @@ pub enum DataKind {
     DailyReports,
     AuditEvents,
     AccessGrants,
+    Statistics,
 }
 
 /// Classification of a case (病例分类).

@@ -22,6 +22,7 @@ pub mod persisted;
 mod persons;
 mod prefetch;
 mod quarantines;
+mod statistics;
 mod tasks;
 pub mod visibility;
 mod vulnerable_persons;
@@ -50,6 +51,7 @@ pub struct Query(
     tasks::TaskQuery,
     vulnerable_persons::VulnerableQuery,
     daily_reports::DailyReportQuery,
+    statistics::StatisticsQuery,
     audit_events::AuditQuery,
     grants::GrantQuery,
 );

@@ -106,6 +106,8 @@ visible_fns! {
     query_daily_report_status => "Query.dailyReportStatus",
     mutation_confirm_daily_report => "Mutation.confirmDailyReport",
     daily_report_confirmation => "DailyReport.confirmation",
+    query_statistics => "Query.statistics",
+    query_daily_series => "Query.dailySeries",
 }
 
 /// Rejects, before validation, any selection of a coordinate the principal may not see,

@@ -27,6 +27,7 @@ mod persons;
 mod process;
 mod schema;
 mod statement_count;
+mod statistics;
 mod tasks;
 mod vulnerable;
 mod workflow_matrix;
