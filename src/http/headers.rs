@@ -49,3 +49,9 @@ pub fn security_headers() -> DefaultHeaders {
 pub const GRAPHIQL_CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' https://unpkg.com; \
     style-src 'self' 'unsafe-inline' https://unpkg.com; img-src 'self' data:; font-src 'self' data: https://unpkg.com; \
     connect-src 'self'; frame-ancestors 'none'";
+
+/// Content-Security-Policy of the dashboard: its one script comes from this server (no
+/// inline script), and it talks only to this server.
+pub const DASHBOARD_CSP: &str =
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";

@@ -15,6 +15,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/graphql", web::post().to(graphql::handle))
         .route("/graphql", web::get().to(graphql::handle))
         .route("/graphiql", web::get().to(pages::graphiql))
+        .route("/dashboard", web::get().to(pages::dashboard))
+        .route("/dashboard.js", web::get().to(pages::dashboard_js))
         .route("/health", web::get().to(pages::health))
         .route("/ready", web::get().to(pages::ready));
 }

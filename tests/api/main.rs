@@ -8,6 +8,7 @@ mod authentication;
 mod binary;
 mod checkpoints;
 mod daily_reports;
+mod dashboard;
 mod database_loss;
 mod demo_city;
 mod fixtures;
