@@ -103,6 +103,7 @@ pub async fn prepare_state(config: &Config) -> Result<Arc<AppState>, StartupErro
         orgs,
         settings: Settings::from_config(config)?,
         statements,
+        events: crate::events::EventSource::new(&config.database_url),
     }))
 }
 

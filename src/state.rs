@@ -22,6 +22,8 @@ pub struct AppState {
     pub orgs: OrgDirectory,
     pub settings: Settings,
     pub statements: Arc<StatementCounter>,
+    /// Live events for subscriptions.
+    pub events: crate::events::EventSource,
 }
 
 /// The configuration the domain layer needs.

@@ -9,6 +9,7 @@ pub mod access_grant;
 pub mod alert;
 pub mod audit_event;
 pub mod case;
+pub mod change_log;
 pub mod checkpoint_entry;
 pub mod contact;
 pub mod daily_report;

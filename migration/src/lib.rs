@@ -25,6 +25,7 @@ mod m20261123_000013_create_access_grant;
 mod m20261123_000014_create_audit_event;
 mod m20261123_000015_make_audit_append_only;
 mod m20261123_000016_add_checkpoint_destination;
+mod m20261123_000017_create_change_log;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000014_create_audit_event::Migration),
             Box::new(m20261123_000015_make_audit_append_only::Migration),
             Box::new(m20261123_000016_add_checkpoint_destination::Migration),
+            Box::new(m20261123_000017_create_change_log::Migration),
         ]
     }
 }

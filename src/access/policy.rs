@@ -370,10 +370,12 @@ pub const SCHEMA: &[(&str, Need)] = &[
     ("Query.alerts",                          needs(Data::CaseStatus, Access::Read)),
     ("Alert.*",                               needs(Data::CaseStatus, Access::Read)),
     ("AlertFilter.*",                         needs(Data::CaseStatus, Access::Read)),
+    ("Subscription.alerts",                   needs(Data::CaseStatus, Access::Read)),
 
     // Tasks between agencies: rows are those one's agency sent or receives (`scope`).
     ("Query.task",                            needs(Data::Tasks, Access::Pseudonymized)),
     ("Query.tasks",                           needs(Data::Tasks, Access::Pseudonymized)),
+    ("Subscription.taskUpdates",              needs(Data::Tasks, Access::Pseudonymized)),
     ("Mutation.createTask",                   needs(Data::Tasks, Access::ReadWrite)),
     ("Mutation.acceptTask",                   needs(Data::Tasks, Access::ReadWrite)),
     ("Mutation.completeTask",                 needs(Data::Tasks, Access::ReadWrite)),

@@ -171,7 +171,7 @@ impl Actor {
                 .collect()
         };
         audit_event::Entity::insert_many(rows).exec(txn).await?;
-        Ok(())
+        crate::events::change_log::append(txn, entity_type, ids, &operation).await
     }
 
     fn event(

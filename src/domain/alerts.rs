@@ -49,10 +49,10 @@ pub async fn raise(txn: &impl ConnectionTrait, alerts: Vec<NewAlert<'_>>) -> App
         created_at: Set(now),
         ..Default::default()
     });
-    alert::Entity::insert_many(rows)
-        .exec_without_returning(txn)
+    let ids = alert::Entity::insert_many(rows)
+        .exec_with_returning_keys(txn)
         .await?;
-    Ok(())
+    crate::events::change_log::append(txn, "Alert", &ids, "alert").await
 }
 
 #[derive(Debug, Default, Clone)]
@@ -75,6 +75,19 @@ pub fn visible_kinds(actor: &Actor) -> Vec<AlertKind> {
             ) >= Access::Pseudonymized
         })
         .collect()
+}
+
+/// Whether a live alert goes to a subscriber: of a kind it may see (and asked for), in its
+/// jurisdiction; the same rule as [`list`], for one alert in memory. A shown alert is a
+/// read on the audit trail.
+pub fn shows(actor: &Actor, alert: &alert::Model, wanted: Option<&[AlertKind]>) -> AppResult<bool> {
+    let shown = visible_kinds(actor).contains(&alert.kind)
+        && wanted.is_none_or(|kinds| kinds.contains(&alert.kind))
+        && actor.principal.jurisdiction().contains_str(&alert.org_path);
+    if shown {
+        actor.record_reads("Alert", [alert.id])?;
+    }
+    Ok(shown)
 }
 
 /// Alerts of the principal's jurisdiction, newest first, of the kinds it may see.

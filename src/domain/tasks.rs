@@ -341,6 +341,16 @@ pub async fn widens(
         > 0)
 }
 
+/// Whether a task is in the principal's reach: the rule of `scope::tasks_in_reach`, for one
+/// task in memory (live task updates).
+pub fn in_reach(principal: &Principal, task: &task::Model) -> bool {
+    if principal.agency == Agency::Command {
+        let j = principal.jurisdiction();
+        return j.contains_str(&task.from_path) || j.contains_str(&task.to_path);
+    }
+    !sides(principal, task).is_empty()
+}
+
 /// The side(s) the principal is on for a task: what it may do with it.
 pub fn sides(principal: &Principal, task: &task::Model) -> Vec<Side> {
     scope::task_sides(principal, task)

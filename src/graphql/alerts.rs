@@ -76,6 +76,12 @@ impl AlertQuery {
 /// Something that needs attention in your jurisdiction (预警).
 pub struct Alert(alert::Model);
 
+impl From<alert::Model> for Alert {
+    fn from(model: alert::Model) -> Self {
+        Self(model)
+    }
+}
+
 #[Object]
 impl Alert {
     async fn id(&self) -> ID {

@@ -23,6 +23,7 @@ mod persons;
 mod prefetch;
 mod quarantines;
 mod statistics;
+mod subscriptions;
 mod tasks;
 pub mod visibility;
 mod vulnerable_persons;
@@ -31,7 +32,7 @@ use std::sync::Arc;
 
 use async_graphql::{
     extensions::apollo_persisted_queries::{ApolloPersistedQueries, LruCacheStorage},
-    EmptySubscription, MergedObject, Schema, SchemaBuilder,
+    MergedObject, Schema, SchemaBuilder,
 };
 
 use crate::{config::Config, state::AppState};
@@ -71,15 +72,19 @@ pub struct Mutation(
     daily_reports::DailyReportMutation,
 );
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, subscriptions::Subscription>;
 
 /// Deepest recursion of fragments and lists the parser accepts.
 const MAX_RECURSIVE_DEPTH: usize = 32;
 /// Most directives on one field.
 const MAX_DIRECTIVES: usize = 8;
 
-fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+fn builder() -> SchemaBuilder<Query, Mutation, subscriptions::Subscription> {
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        subscriptions::Subscription,
+    )
 }
 
 /// The schema the server runs, with its limits, extensions and shared state.
@@ -100,6 +105,7 @@ pub fn build_schema(
         // limits have passed (extensions nest, and each runs its check after `next`).
         .extension(error_codes::ErrorCodes)
         .extension(visibility::VisibilityGuard)
+        .extension(subscriptions::SubscriptionAudit)
         .extension(limits::QueryLimits {
             max_aliases: config.max_aliases,
             max_root_fields: config.max_root_fields,

@@ -158,6 +158,11 @@ pub struct Task {
 }
 
 impl Task {
+    /// A task pushed to a subscriber (its read is recorded by the subscription).
+    pub(super) fn live(row: TaskRow) -> Self {
+        Self { row }
+    }
+
     pub(super) fn from_row(ctx: &Context<'_>, row: TaskRow) -> Result<Self> {
         actor(ctx)?.record_reads("Task", [row.task.id])?;
         Ok(Self { row })

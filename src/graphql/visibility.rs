@@ -107,6 +107,8 @@ visible_fns! {
     mutation_confirm_daily_report => "Mutation.confirmDailyReport",
     daily_report_confirmation => "DailyReport.confirmation",
     query_statistics => "Query.statistics",
+    subscription_alerts => "Subscription.alerts",
+    subscription_task_updates => "Subscription.taskUpdates",
     query_daily_series => "Query.dailySeries",
 }
 

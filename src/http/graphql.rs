@@ -40,6 +40,9 @@ pub async fn handle(
     endpoint: web::Data<Endpoint>,
 ) -> HttpResponse {
     let request_id = request_id(&req);
+    if req.method() == Method::GET && super::subscriptions::is_upgrade(&req) {
+        return super::subscriptions::websocket(req, payload, endpoint, request_id).await;
+    }
     let state = &endpoint.state;
     let authorization = req
         .headers()

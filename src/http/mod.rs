@@ -4,6 +4,7 @@ mod graphql;
 mod headers;
 mod pages;
 pub mod rate_limit;
+mod subscriptions;
 
 use actix_web::web;
 

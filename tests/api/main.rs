@@ -29,6 +29,7 @@ mod process;
 mod schema;
 mod statement_count;
 mod statistics;
+mod subscriptions;
 mod tasks;
 mod vulnerable;
 mod workflow_matrix;
