@@ -46,6 +46,8 @@ impl Application {
             config,
             registered.storage(config.apq_cache_size).await,
         );
+        let (stop, stopping) = tokio::sync::watch::channel(false);
+        tokio::spawn(watch_for_stop(stop));
         let endpoint = web::Data::new(Endpoint {
             state: Arc::clone(&state),
             schema,
@@ -58,6 +60,7 @@ impl Application {
                 config.rate_limit_burst,
             ),
             timeout: std::time::Duration::from_millis(config.request_timeout_ms),
+            stopping,
         });
         let listener = TcpListener::bind(&config.bind_addr)
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind_addr))?;
@@ -91,6 +94,28 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Flips `stop` on SIGTERM or Ctrl-C, beside actix's own handling of them (which stops
+/// taking connections and lets requests finish): subscriptions are told to close.
+async fn watch_for_stop(stop: tokio::sync::watch::Sender<bool>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+    let _ = stop.send(true);
 }
 
 /// Connects and migrates; used by every command that touches the database.

@@ -32,6 +32,8 @@ pub struct Endpoint {
     pub registered: Registered,
     pub rate_limit: Option<SubjectRateLimit>,
     pub timeout: Duration,
+    /// Turns true when the server is asked to stop: open subscriptions close cleanly.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 pub async fn handle(

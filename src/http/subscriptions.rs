@@ -26,6 +26,9 @@ const PROTOCOL: &str = "graphql-transport-ws";
 const FORBIDDEN: &str = "Forbidden";
 /// graphql-transport-ws: the server refuses the connection's credentials.
 const CLOSE_FORBIDDEN: u16 = 4403;
+/// How often an open connection's token is checked again: once it expires or is revoked,
+/// the connection closes with 4403 within this time.
+const RECHECK: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Whether a GET to `/graphql` asks to become a WebSocket.
 pub fn is_upgrade(req: &HttpRequest) -> bool {
@@ -95,10 +98,14 @@ async fn serve(
             }),
     );
     let init_endpoint = Arc::clone(&endpoint);
+    // The accepted token, checked again while the connection lasts.
+    let credential: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
+    let accepted = Arc::clone(&credential);
     let mut protocol = WebSocket::new(endpoint.schema.clone(), incoming, Protocols::GraphQLWS)
         .on_connection_init(move |payload: serde_json::Value| {
             let endpoint = Arc::clone(&init_endpoint);
             let request_id = request_id.clone();
+            let accepted = Arc::clone(&accepted);
             async move {
                 let token = payload
                     .get("token")
@@ -122,6 +129,12 @@ async fn serve(
                     tracing::info!(request_id = %request_id, reason = %err, "subscription refused");
                     async_graphql::Error::new(FORBIDDEN)
                 })?;
+                if let (Ok(mut slot), Some(token)) = (accepted.lock(), token) {
+                    *slot = token
+                        .strip_prefix("Bearer ")
+                        .or_else(|| token.strip_prefix("bearer "))
+                        .map(|t| t.trim().to_owned());
+                }
                 let mut data = Data::default();
                 data.insert(Arc::new(Actor::new(principal, request_id)));
                 data.insert(Loaders::new(state));
@@ -129,14 +142,44 @@ async fn serve(
             }
         });
     let mut session = session;
-    while let Some(message) = protocol.next().await {
+    let mut recheck = tokio::time::interval(RECHECK);
+    recheck.tick().await;
+    let mut stopping = endpoint.stopping.clone();
+    loop {
+        let message = tokio::select! {
+            message = protocol.next() => message,
+            _ = stopping.wait_for(|stop| *stop) => {
+                // The server is stopping: say so, as WebSocket's "going away".
+                let _ = session
+                    .close(Some(CloseReason {
+                        code: CloseCode::Away,
+                        description: Some("the server is restarting; reconnect and catch up with `alerts(since:)`".into()),
+                    }))
+                    .await;
+                return;
+            }
+            _ = recheck.tick() => {
+                let token = credential.lock().ok().and_then(|slot| slot.clone());
+                if token.is_some_and(|t| endpoint.verifier.verify(&t).is_err()) {
+                    let _ = session
+                        .close(Some(CloseReason {
+                            code: CloseCode::Other(CLOSE_FORBIDDEN),
+                            description: Some("Forbidden: the token expired or was revoked".into()),
+                        }))
+                        .await;
+                    return;
+                }
+                continue;
+            }
+        };
         match message {
-            WsMessage::Text(text) => {
+            None => break,
+            Some(WsMessage::Text(text)) => {
                 if session.text(text).await.is_err() {
                     return;
                 }
             }
-            WsMessage::Close(code, reason) => {
+            Some(WsMessage::Close(code, reason)) => {
                 let code = if reason == FORBIDDEN {
                     CLOSE_FORBIDDEN
                 } else {

@@ -19,14 +19,14 @@ use crate::{
     helpers::{assert_ok, spawn_app, spawn_with, Options, TestApp, TestDatabase},
 };
 
-type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+pub type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 
 const OTHER_DISTRICT_GRID: &str = "DEMO-02-01-01-01";
-const FEVERS: &str = "subscription { alerts(kinds: [FEVER]) { kind message person { id name pseudonymized } orgUnit { code } } }";
+pub const FEVERS: &str = "subscription { alerts(kinds: [FEVER]) { kind message person { id name pseudonymized } orgUnit { code } } }";
 
 /// Opens a connection and sends `connection_init` with `payload`: the socket once
 /// acknowledged, or the close code the server answered with.
-async fn connect(base: &str, payload: Value) -> Result<Socket, u16> {
+pub async fn connect(base: &str, payload: Value) -> Result<Socket, u16> {
     let url = format!("{}/graphql", base.replace("http://", "ws://"));
     let mut request = url.into_client_request().unwrap();
     request.headers_mut().insert(
@@ -55,7 +55,7 @@ async fn connect(base: &str, payload: Value) -> Result<Socket, u16> {
     }
 }
 
-async fn subscribe(base: &str, token: &str, query: &str) -> Socket {
+pub async fn subscribe(base: &str, token: &str, query: &str) -> Socket {
     let mut socket = connect(base, json!({ "token": token }))
         .await
         .expect("accepted");
@@ -264,6 +264,31 @@ async fn a_missing_bad_or_expired_token_closes_the_connection_with_4403() {
         let code = connect(&app.base, payload.clone()).await.err();
         assert_eq!(code, Some(4403), "{payload}");
     }
+    // A token that expires while subscribed: the connection closes with 4403.
+    let spec = lianfang::auth::TokenSpec {
+        client: None,
+        subject: "short".into(),
+        name: "short".into(),
+        agency: Agency::Health,
+        role: Role::Operator,
+        org: "DEMO".into(),
+        ttl: std::time::Duration::from_secs(2),
+    };
+    let short = lianfang::auth::mint_token(&app.config, &spec).unwrap();
+    let mut socket = subscribe(&app.base, &short, FEVERS).await;
+    let closed = tokio::time::timeout(StdDuration::from_secs(10), async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Close(Some(frame)))) => return Some(u16::from(frame.code)),
+                Some(Ok(_)) => continue,
+                _ => return None,
+            }
+        }
+    })
+    .await
+    .expect("closed within the recheck interval");
+    assert_eq!(closed, Some(4403));
+
     // The header form works too.
     let token = app.token(Agency::Police, Role::Operator, "DEMO-01");
     assert!(connect(
@@ -432,4 +457,30 @@ async fn the_graphql_ws_client_library_receives_alerts_and_is_refused_a_bad_toke
     assert_eq!(event["data"]["alerts"]["person"]["name"], "客户端测试");
     assert_eq!(event["data"]["alerts"]["kind"], "FEVER");
     let _ = child.wait().await;
+}
+
+#[tokio::test]
+async fn stopping_the_server_closes_subscriptions_with_going_away() {
+    let database = TestDatabase::create().await;
+    let mut server = Binary::start(&database.url, &[("SHUTDOWN_GRACE_SECS", "10")]);
+    let token = Binary::token("COMMUNITY", GRID, "night-shift");
+    let mut socket = subscribe(&server.base, &token, FEVERS).await;
+    tokio::time::sleep(StdDuration::from_millis(300)).await;
+    server.signal("TERM");
+    let code = tokio::time::timeout(StdDuration::from_secs(5), async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Close(Some(frame)))) => return Some(u16::from(frame.code)),
+                Some(Ok(_)) => continue,
+                _ => return None,
+            }
+        }
+    })
+    .await
+    .expect("a close frame before the grace period ends");
+    assert_eq!(code, Some(1001));
+    assert!(
+        server.wait(StdDuration::from_secs(15)).is_some(),
+        "the server exits"
+    );
 }
