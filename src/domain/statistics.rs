@@ -48,42 +48,20 @@ pub struct DayFigures {
     pub tasks_closed: i64,
 }
 
-/// A period's totals: sums of the daily flows, and the stocks at the period's end.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Totals {
-    pub new_suspected: i64,
-    pub new_confirmed: i64,
-    pub new_asymptomatic: i64,
-    pub cumulative_confirmed: i64,
-    pub active_quarantines: i64,
-    pub contacts_traced: i64,
-    pub checks_due: i64,
-    pub checks_missed: i64,
-    pub fevers: i64,
-    pub tasks_opened: i64,
-    pub tasks_closed: i64,
-}
-
-impl Totals {
-    fn of(days: &[DayFigures]) -> Self {
-        let mut t = Totals::default();
-        for d in days {
-            t.new_suspected += d.new_suspected;
-            t.new_confirmed += d.new_confirmed;
-            t.new_asymptomatic += d.new_asymptomatic;
-            t.contacts_traced += d.contacts_traced;
-            t.checks_due += d.checks_due;
-            t.checks_missed += d.checks_missed;
-            t.fevers += d.fevers;
-            t.tasks_opened += d.tasks_opened;
-            t.tasks_closed += d.tasks_closed;
-        }
-        if let Some(last) = days.last() {
-            t.cumulative_confirmed = last.cumulative_confirmed;
-            t.active_quarantines = last.active_quarantines;
-        }
-        t
-    }
+/// A period's totals: the daily flows summed, the stocks (cumulative confirmed, under
+/// observation) as at the last day, dated that day.
+fn totals(days: &[DayFigures]) -> DayFigures {
+    let mut t = days.last().copied().unwrap_or_default();
+    t.new_suspected = days.iter().map(|d| d.new_suspected).sum();
+    t.new_confirmed = days.iter().map(|d| d.new_confirmed).sum();
+    t.new_asymptomatic = days.iter().map(|d| d.new_asymptomatic).sum();
+    t.contacts_traced = days.iter().map(|d| d.contacts_traced).sum();
+    t.checks_due = days.iter().map(|d| d.checks_due).sum();
+    t.checks_missed = days.iter().map(|d| d.checks_missed).sum();
+    t.fevers = days.iter().map(|d| d.fevers).sum();
+    t.tasks_opened = days.iter().map(|d| d.tasks_opened).sum();
+    t.tasks_closed = days.iter().map(|d| d.tasks_closed).sum();
+    t
 }
 
 /// A unit's series over the period.
@@ -91,7 +69,7 @@ impl Totals {
 pub struct UnitSeries {
     pub unit: Arc<OrgUnit>,
     pub days: Vec<DayFigures>,
-    pub totals: Totals,
+    pub totals: DayFigures,
 }
 
 #[derive(Debug, Clone)]
@@ -165,7 +143,7 @@ pub async fn compute(
         from,
         to,
         whole: UnitSeries {
-            totals: Totals::of(&whole),
+            totals: totals(&whole),
             days: whole,
             unit,
         },
@@ -175,7 +153,7 @@ pub async fn compute(
             .map(|(i, unit)| {
                 let days = assemble(&rows, Some(i as i64 + 1), from_day, to_day);
                 UnitSeries {
-                    totals: Totals::of(&days),
+                    totals: totals(&days),
                     days,
                     unit,
                 }

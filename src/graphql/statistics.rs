@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     access::policy,
-    domain::statistics::{self, DayFigures, Totals, UnitSeries as Series},
+    domain::statistics::{self, DayFigures, UnitSeries as Series},
 };
 
 /// Complexity of a statistics request: a day per day of the period, times a child's share
@@ -244,23 +244,10 @@ pub struct StatisticsFigures {
 }
 
 impl StatisticsFigures {
-    fn totals(t: &Totals, threshold: Option<i64>) -> Self {
+    fn totals(t: &DayFigures, threshold: Option<i64>) -> Self {
         Self {
             date: None,
-            figures: DayFigures {
-                date: NaiveDate::default(),
-                new_suspected: t.new_suspected,
-                new_confirmed: t.new_confirmed,
-                new_asymptomatic: t.new_asymptomatic,
-                cumulative_confirmed: t.cumulative_confirmed,
-                active_quarantines: t.active_quarantines,
-                contacts_traced: t.contacts_traced,
-                checks_due: t.checks_due,
-                checks_missed: t.checks_missed,
-                fevers: t.fevers,
-                tasks_opened: t.tasks_opened,
-                tasks_closed: t.tasks_closed,
-            },
+            figures: *t,
             threshold,
         }
     }

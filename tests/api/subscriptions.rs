@@ -92,6 +92,22 @@ async fn next_event(socket: &mut Socket, wait: StdDuration) -> Option<Value> {
     }
 }
 
+/// The code of the close frame the server sends within `wait` (None: none came).
+async fn closed_with(socket: &mut Socket, wait: StdDuration) -> Option<u16> {
+    tokio::time::timeout(wait, async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Close(Some(frame)))) => return Some(u16::from(frame.code)),
+                Some(Ok(_)) => continue,
+                _ => return None,
+            }
+        }
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
 async fn fever(app: &TestApp, token: &str, person: &str, key: &str) {
     let r = app
         .gql(
@@ -276,18 +292,11 @@ async fn a_missing_bad_or_expired_token_closes_the_connection_with_4403() {
     };
     let short = lianfang::auth::mint_token(&app.config, &spec).unwrap();
     let mut socket = subscribe(&app.base, &short, FEVERS).await;
-    let closed = tokio::time::timeout(StdDuration::from_secs(10), async {
-        loop {
-            match socket.next().await {
-                Some(Ok(Message::Close(Some(frame)))) => return Some(u16::from(frame.code)),
-                Some(Ok(_)) => continue,
-                _ => return None,
-            }
-        }
-    })
-    .await
-    .expect("closed within the recheck interval");
-    assert_eq!(closed, Some(4403));
+    assert_eq!(
+        closed_with(&mut socket, StdDuration::from_secs(10)).await,
+        Some(4403),
+        "closed within the recheck interval"
+    );
 
     // The header form works too.
     let token = app.token(Agency::Police, Role::Operator, "DEMO-01");
@@ -467,18 +476,11 @@ async fn stopping_the_server_closes_subscriptions_with_going_away() {
     let mut socket = subscribe(&server.base, &token, FEVERS).await;
     tokio::time::sleep(StdDuration::from_millis(300)).await;
     server.signal("TERM");
-    let code = tokio::time::timeout(StdDuration::from_secs(5), async {
-        loop {
-            match socket.next().await {
-                Some(Ok(Message::Close(Some(frame)))) => return Some(u16::from(frame.code)),
-                Some(Ok(_)) => continue,
-                _ => return None,
-            }
-        }
-    })
-    .await
-    .expect("a close frame before the grace period ends");
-    assert_eq!(code, Some(1001));
+    assert_eq!(
+        closed_with(&mut socket, StdDuration::from_secs(5)).await,
+        Some(1001),
+        "a close frame before the grace period ends"
+    );
     assert!(
         server.wait(StdDuration::from_secs(15)).is_some(),
         "the server exits"
