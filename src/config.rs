@@ -195,8 +195,9 @@ pub struct Config {
     #[arg(long, env = "GRANT_HOURS", default_value_t = 8)]
     pub grant_hours: u32,
 
-    /// Below this, a count in `statistics` is shown to ANALYST roles as "<N", so that a
-    /// small number in a small unit cannot point to a person. 0 shows every count.
+    /// Below this, a count (statistics, daily figures, reconciliation) is shown to ANALYST
+    /// roles as "<N", so that a small number in a small unit cannot point to a person. 0
+    /// shows every count.
     #[arg(long, env = "SMALL_COUNT_THRESHOLD", default_value_t = 5)]
     pub small_count_threshold: u32,
 

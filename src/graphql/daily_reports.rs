@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::{
     cases::{text, unit},
     context::{actor, state},
+    counts::{threshold, Count},
     org_units::OrgUnit,
 };
 use crate::{
@@ -112,16 +113,18 @@ impl DailyReport {
     }
 
     /// The figures as the records stand now.
-    async fn figures(&self) -> DailyFigures {
-        DailyFigures(self.0.figures.clone())
+    async fn figures(&self, ctx: &Context<'_>) -> Result<DailyFigures> {
+        Ok(DailyFigures(self.0.figures.clone(), threshold(ctx)?))
     }
 
     /// The community's confirmation of this day; null until it confirms, and for units
     /// that are not communities (see `dailyReportStatus`).
     #[graphql(visible = "super::visibility::daily_report_confirmation")]
-    async fn confirmation(&self) -> Option<DailyReportConfirmation> {
+    async fn confirmation(&self, ctx: &Context<'_>) -> Result<Option<DailyReportConfirmation>> {
         let changed = self.0.changed_since_confirmation().unwrap_or(false);
-        self.0
+        let threshold = threshold(ctx)?;
+        Ok(self
+            .0
             .confirmation
             .clone()
             .map(|c| DailyReportConfirmation {
@@ -130,8 +133,8 @@ impl DailyReport {
                 note: c.note,
                 version: c.version,
                 changed_since_confirmation: changed,
-                figures: DailyFigures(c.figures),
-            })
+                figures: DailyFigures(c.figures, threshold),
+            }))
     }
 }
 
@@ -152,8 +155,14 @@ pub struct DailyReportConfirmation {
 }
 
 /// A day's figures. Counts about the unit's residents, except checkpoint arrivals, which
-/// count travellers heading into the unit.
-pub struct DailyFigures(Figures);
+/// count travellers heading into the unit. Analysts see small counts as "<N".
+pub struct DailyFigures(Figures, Option<i64>);
+
+impl DailyFigures {
+    fn count(&self, value: i64) -> Count {
+        Count::new(value, self.1)
+    }
+}
 
 #[Object]
 impl DailyFigures {
@@ -161,88 +170,88 @@ impl DailyFigures {
     async fn new_cases(&self) -> CaseCounts {
         let f = &self.0;
         CaseCounts {
-            suspected: f.new_suspected,
-            confirmed: f.new_confirmed,
-            asymptomatic: f.new_asymptomatic,
-            excluded: f.new_excluded,
-            total: f.new_cases(),
+            suspected: self.count(f.new_suspected),
+            confirmed: self.count(f.new_confirmed),
+            asymptomatic: self.count(f.new_asymptomatic),
+            excluded: self.count(f.new_excluded),
+            total: self.count(f.new_cases()),
         }
     }
 
     /// Close contacts traced that day.
-    async fn new_contacts(&self) -> i64 {
-        self.0.new_contacts
+    async fn new_contacts(&self) -> Count {
+        self.count(self.0.new_contacts)
     }
 
     /// Persons under medical observation at the end of the day (now, for today).
-    async fn active_quarantines(&self) -> i64 {
-        self.0.active_quarantines
+    async fn active_quarantines(&self) -> Count {
+        self.count(self.0.active_quarantines)
     }
 
     /// Observations that started that day.
-    async fn quarantines_started(&self) -> i64 {
-        self.0.quarantines_started
+    async fn quarantines_started(&self) -> Count {
+        self.count(self.0.quarantines_started)
     }
 
     /// Observations that ended that day, however they ended.
-    async fn quarantines_ended(&self) -> i64 {
-        self.0.quarantines_ended
+    async fn quarantines_ended(&self) -> Count {
+        self.count(self.0.quarantines_ended)
     }
 
     /// Temperature checks due: two for each person under observation.
-    async fn checks_due(&self) -> i64 {
-        self.0.checks_due
+    async fn checks_due(&self) -> Count {
+        self.count(self.0.checks_due)
     }
 
     /// Checks recorded that day.
-    async fn checks_recorded(&self) -> i64 {
-        self.0.checks_recorded
+    async fn checks_recorded(&self) -> Count {
+        self.count(self.0.checks_recorded)
     }
 
     /// Checks due but not recorded (for today: not recorded yet).
-    async fn checks_missed(&self) -> i64 {
-        self.0.checks_missed
+    async fn checks_missed(&self) -> Count {
+        self.count(self.0.checks_missed)
     }
 
     /// Checks that day with a fever or a listed symptom.
-    async fn fevers(&self) -> i64 {
-        self.0.fevers
+    async fn fevers(&self) -> Count {
+        self.count(self.0.fevers)
     }
 
     /// Travellers recorded at a checkpoint that day on their way into the unit.
-    async fn checkpoint_arrivals(&self) -> i64 {
-        self.0.checkpoint_arrivals
+    async fn checkpoint_arrivals(&self) -> Count {
+        self.count(self.0.checkpoint_arrivals)
     }
 
     /// Of those, arrivals from a risk area.
-    async fn risk_area_arrivals(&self) -> i64 {
-        self.0.risk_area_arrivals
+    async fn risk_area_arrivals(&self) -> Count {
+        self.count(self.0.risk_area_arrivals)
     }
 
     /// Tasks between agencies about residents, opened that day.
-    async fn tasks_opened(&self) -> i64 {
-        self.0.tasks_opened
+    async fn tasks_opened(&self) -> Count {
+        self.count(self.0.tasks_opened)
     }
 
     /// Tasks about residents closed that day (done, rejected or cancelled).
-    async fn tasks_closed(&self) -> i64 {
-        self.0.tasks_closed
+    async fn tasks_closed(&self) -> Count {
+        self.count(self.0.tasks_closed)
     }
 
     /// Tasks about residents still open at the end of the day.
-    async fn open_tasks(&self) -> i64 {
-        self.0.open_tasks
+    async fn open_tasks(&self) -> Count {
+        self.count(self.0.open_tasks)
     }
 }
 
 /// Cases by classification.
 #[derive(SimpleObject)]
 pub struct CaseCounts {
-    suspected: i64,
-    confirmed: i64,
-    asymptomatic: i64,
-    excluded: i64,
-    total: i64,
+    suspected: Count,
+    confirmed: Count,
+    asymptomatic: Count,
+    excluded: Count,
+    total: Count,
 }
 
 /// Who has confirmed a day below one unit.

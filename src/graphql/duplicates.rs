@@ -9,6 +9,7 @@ use async_graphql::{
 use super::{
     cases::unit,
     context::{actor, row_id, state},
+    counts::{threshold, Count},
     enums::Agency,
     persons::Person,
     prefetch,
@@ -91,21 +92,25 @@ impl DuplicateQuery {
         let state = state(ctx)?;
         let unit = unit_of(state, org_unit).await?;
         let counts = duplicates::reconciliation(state, actor(ctx)?, unit).await?;
+        let t = threshold(ctx)?;
+        let count = |n: i64| Count::new(n, t);
         Ok(Reconciliation {
-            persons: counts.persons,
-            known_to_one: counts.known_to_one(),
-            known_to_several: counts.known_to_several(),
-            known_to_none: counts
-                .by_agency_count
-                .iter()
-                .find(|(agencies, _)| *agencies == 0)
-                .map_or(0, |(_, n)| *n),
+            persons: count(counts.persons),
+            known_to_one: count(counts.known_to_one()),
+            known_to_several: count(counts.known_to_several()),
+            known_to_none: count(
+                counts
+                    .by_agency_count
+                    .iter()
+                    .find(|(agencies, _)| *agencies == 0)
+                    .map_or(0, |(_, n)| *n),
+            ),
             by_agency_count: counts
                 .by_agency_count
                 .iter()
                 .map(|(agencies, persons)| AgencyCount {
                     agencies: *agencies,
-                    persons: *persons,
+                    persons: count(*persons),
                 })
                 .collect(),
             only_by: counts
@@ -113,7 +118,7 @@ impl DuplicateQuery {
                 .iter()
                 .map(|(agency, persons)| ChannelCount {
                     agency: (*agency).into(),
-                    persons: *persons,
+                    persons: count(*persons),
                 })
                 .collect(),
         })
@@ -192,17 +197,18 @@ impl DuplicatePair {
     }
 }
 
-/// Residents of a unit by how many agencies' channels reported them (对账).
+/// Residents of a unit by how many agencies' channels reported them (对账). Analysts see
+/// small counts as "<N".
 #[derive(SimpleObject)]
 pub struct Reconciliation {
     /// Residents counted (merged records excluded).
-    persons: i64,
+    persons: Count,
     /// Reported by exactly one agency.
-    known_to_one: i64,
+    known_to_one: Count,
     /// Reported by two agencies or more.
-    known_to_several: i64,
+    known_to_several: Count,
     /// On record with no agency's report (e.g. loaded from an old list).
-    known_to_none: i64,
+    known_to_none: Count,
     by_agency_count: Vec<AgencyCount>,
     /// Of those known to one agency only, which agency.
     only_by: Vec<ChannelCount>,
@@ -212,12 +218,12 @@ pub struct Reconciliation {
 #[derive(SimpleObject)]
 pub struct AgencyCount {
     agencies: i64,
-    persons: i64,
+    persons: Count,
 }
 
 /// How many residents only this agency reported.
 #[derive(SimpleObject)]
 pub struct ChannelCount {
     agency: Agency,
-    persons: i64,
+    persons: Count,
 }

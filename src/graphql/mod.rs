@@ -7,6 +7,7 @@ mod cases;
 mod checkpoints;
 mod contacts;
 mod context;
+mod counts;
 mod daily_reports;
 mod duplicates;
 mod enums;

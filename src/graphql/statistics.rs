@@ -1,20 +1,16 @@
 //! Statistics for analysts and the command: counts per day over a period, per child unit on
 //! request, with small counts hidden from analysts.
 
-use async_graphql::{
-    Context, Enum, InputValueError, InputValueResult, Object, Result, Scalar, ScalarType, Value,
-};
+use async_graphql::{Context, Enum, Object, Result};
 use chrono::NaiveDate;
 
 use super::{
     cases::unit,
     context::{actor, state},
+    counts::{hidden, threshold, Count},
     org_units::OrgUnit,
 };
-use crate::{
-    access::policy,
-    domain::statistics::{self, DayFigures, UnitSeries as Series},
-};
+use crate::domain::statistics::{self, DayFigures, UnitSeries as Series};
 
 /// Complexity of a statistics request: a day per day of the period, times a child's share
 /// when broken down by child, so that a year of per-unit series does not fit in one request
@@ -24,38 +20,6 @@ pub fn cost(from: NaiveDate, to: NaiveDate, by_child: bool, child_complexity: us
     let per_day = if by_child { 30 } else { 1 };
     days.saturating_mul(per_day)
         .saturating_add(child_complexity)
-}
-
-/// Below this count an analyst sees "<threshold" (None: counts shown as they are).
-fn threshold(ctx: &Context<'_>) -> Result<Option<i64>> {
-    let state = state(ctx)?;
-    let t = i64::from(state.settings.small_count_threshold);
-    Ok((policy::suppresses_small_counts(actor(ctx)?.principal.role) && t > 1).then_some(t))
-}
-
-fn hidden(n: i64, threshold: Option<i64>) -> bool {
-    threshold.is_some_and(|t| n > 0 && n < t)
-}
-
-/// A count: a whole number, or the text `"<N"` when it is below the small-count threshold
-/// (SMALL_COUNT_THRESHOLD) and you are an analyst, so that no figure points to a person.
-pub struct Count {
-    value: i64,
-    threshold: Option<i64>,
-}
-
-#[Scalar(name = "Count")]
-impl ScalarType for Count {
-    fn parse(_value: Value) -> InputValueResult<Self> {
-        Err(InputValueError::custom("Count is only ever returned"))
-    }
-
-    fn to_value(&self) -> Value {
-        match self.threshold {
-            Some(t) if hidden(self.value, self.threshold) => Value::String(format!("<{t}")),
-            _ => Value::Number(self.value.into()),
-        }
-    }
 }
 
 #[derive(Default)]
@@ -265,10 +229,7 @@ impl StatisticsFigures {
     }
 
     fn count(&self, metric: StatisticsMetric) -> Count {
-        Count {
-            value: metric.of(&self.figures),
-            threshold: self.threshold,
-        }
+        Count::new(metric.of(&self.figures), self.threshold)
     }
 }
 

@@ -446,9 +446,25 @@ async fn who_sees_reports_and_where() {
             assert_eq!(error_code(&r), Some("FORBIDDEN"), "{agency:?} {r}");
         }
     }
-    // Analysts see the figures, not who confirmed nor their note.
+    // Analysts see the figures, not who confirmed nor their note, and a small count as "<5".
     let analyst = app.token(Agency::Health, Role::Analyst, "DEMO");
     ok(&app, &analyst, query, json!({ "u": COMMUNITY })).await;
+    let person = fixtures::register(&app, 731, "小数目", GRID).await;
+    let health = app.token(Agency::Health, Role::Operator, "DEMO");
+    ok(&app, &health, "mutation($p: ID!) { reportCase(input: { person: { id: $p }, classification: SUSPECTED }) { id } }", json!({ "p": person.id })).await;
+    let cases = "query($u: String) { dailyReport(orgUnit: $u) { figures { newCases { total } newContacts } } }";
+    let seen = ok(&app, &analyst, cases, json!({ "u": COMMUNITY })).await;
+    assert_eq!(seen["dailyReport"]["figures"]["newCases"]["total"], "<5");
+    assert_eq!(seen["dailyReport"]["figures"]["newContacts"], 0);
+    let exact = ok(&app, &health, cases, json!({ "u": COMMUNITY })).await;
+    assert_eq!(exact["dailyReport"]["figures"]["newCases"]["total"], 1);
+    // The same for the channel counts of a grid.
+    let counts = "query($u: String) { reconciliation(orgUnit: $u) { persons onlyBy { persons } } }";
+    let seen = ok(&app, &analyst, counts, json!({ "u": GRID })).await;
+    let exact = ok(&app, &health, counts, json!({ "u": GRID })).await;
+    let n = exact["reconciliation"]["persons"].as_i64().unwrap();
+    assert!((1..5).contains(&n), "a grid with a few residents: {n}");
+    assert_eq!(seen["reconciliation"]["persons"], "<5");
     assert!(is_invisible(
         &app.gql(&analyst, with_confirmation, json!({ "u": COMMUNITY }))
             .await

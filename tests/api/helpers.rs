@@ -88,7 +88,7 @@ pub async fn spawn_with(options: Options) -> TestApp {
             .expect("migrate");
         let outbreak = options
             .outbreak
-            .then(|| (chrono::Utc::now().date_naive(), 8));
+            .then(|| (local_today(), LOCAL_OFFSET_HOURS));
         demo::seed(&db, options.residents.unwrap_or(TEST_RESIDENTS), outbreak)
             .await
             .expect("seed");
