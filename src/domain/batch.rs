@@ -90,6 +90,20 @@ pub fn assemble<V, T: Clone>(
         .collect()
 }
 
+/// Keys planned for an insert that did not come back from it: a concurrent submission took
+/// them a moment ago (the insert skips conflicts), so their rows are read back instead.
+pub fn raced<'a, 'b>(
+    planned: &std::collections::HashSet<&'a str>,
+    inserted: impl IntoIterator<Item = &'b str>,
+) -> Vec<&'a str> {
+    let new_keys: std::collections::HashSet<&str> = inserted.into_iter().collect();
+    planned
+        .iter()
+        .copied()
+        .filter(|k| !new_keys.contains(k))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,5 +148,14 @@ mod tests {
             ]
         );
         assert_eq!(results[4].idempotency_key, "d");
+    }
+
+    #[test]
+    fn keys_a_concurrent_submission_took_are_the_raced_ones() {
+        let planned: std::collections::HashSet<&str> = ["a", "b", "c"].into_iter().collect();
+        let mut raced = super::raced(&planned, ["a", "c"]);
+        raced.sort_unstable();
+        assert_eq!(raced, ["b"]);
+        assert!(super::raced(&planned, ["a", "b", "c"]).is_empty());
     }
 }

@@ -417,15 +417,10 @@ async fn record_in(
             TryInsertResult::Inserted(rows) => rows,
             TryInsertResult::Empty | TryInsertResult::Conflicted => Vec::new(),
         };
-    let new_keys: HashSet<&str> = inserted
-        .iter()
-        .map(|e| e.idempotency_key.as_str())
-        .collect();
-    let raced: Vec<&str> = planned
-        .iter()
-        .copied()
-        .filter(|k| !new_keys.contains(k))
-        .collect();
+    let raced = batch::raced(
+        &planned,
+        inserted.iter().map(|e| e.idempotency_key.as_str()),
+    );
     if !raced.is_empty() {
         earlier.extend(find_by_keys(txn, subject, raced.into_iter()).await?);
     }

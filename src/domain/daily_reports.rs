@@ -262,11 +262,22 @@ pub async fn confirm(
                     .filter(daily_report::Column::Version.eq(current.version))
                     .exec_with_returning(&txn)
                     .await?;
-                rows.pop().ok_or(AppError::Conflict {
-                    entity: "DailyReport",
-                    id: current.id,
-                    current_version: current.version + 1,
-                })?
+                match rows.pop() {
+                    Some(row) => row,
+                    // Confirmed again by someone else between our read and our update:
+                    // say which version is current now.
+                    None => {
+                        let now_current = daily_report::Entity::find_by_id(current.id)
+                            .one(&txn)
+                            .await?
+                            .map_or(current.version + 1, |r| r.version);
+                        return Err(WriteError::App(AppError::Conflict {
+                            entity: "DailyReport",
+                            id: current.id,
+                            current_version: now_current,
+                        }));
+                    }
+                }
             }
         };
         actor

@@ -223,15 +223,10 @@ async fn record_in(
         TryInsertResult::Inserted(rows) => rows,
         TryInsertResult::Empty | TryInsertResult::Conflicted => Vec::new(),
     };
-    let new_keys: HashSet<&str> = inserted
-        .iter()
-        .map(|c| c.idempotency_key.as_str())
-        .collect();
-    let raced: Vec<&str> = planned
-        .iter()
-        .copied()
-        .filter(|k| !new_keys.contains(k))
-        .collect();
+    let raced = batch::raced(
+        &planned,
+        inserted.iter().map(|c| c.idempotency_key.as_str()),
+    );
     if !raced.is_empty() {
         for check in health_check::Entity::find()
             .filter(health_check::Column::RecordedBy.eq(subject))

@@ -418,6 +418,17 @@ pub(super) async fn unit(
         .ok_or_else(|| AppError::bad_input(field, "unknown org unit"))
 }
 
+/// The org unit named by `code` (`orgUnit` arguments), or the caller's own when omitted.
+pub(super) async fn unit_or_own(
+    ctx: &Context<'_>,
+    code: Option<String>,
+) -> AppResult<std::sync::Arc<crate::domain::org_units::OrgUnit>> {
+    match code {
+        Some(code) => unit(super::context::state(ctx)?, &code, "orgUnit").await,
+        None => Ok(super::context::actor(ctx)?.principal.org.clone()),
+    }
+}
+
 /// A transmission chain: cases and close contacts as nodes, exposures as edges.
 pub struct TransmissionChain(chain::Chain);
 

@@ -7,7 +7,7 @@ use async_graphql::{ComplexObject, Context, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
-    cases::{text, unit},
+    cases::{text, unit, unit_or_own},
     context::{actor, state},
     counts::{threshold, Count},
     org_units::OrgUnit,
@@ -28,10 +28,7 @@ async fn unit_and_day(
     date: Option<NaiveDate>,
 ) -> AppResult<(Arc<Unit>, NaiveDate)> {
     let state: &AppState = state(ctx)?;
-    let unit = match code {
-        Some(code) => unit(state, &code, "orgUnit").await?,
-        None => actor(ctx)?.principal.org.clone(),
-    };
+    let unit = unit_or_own(ctx, code).await?;
     Ok((unit, date.unwrap_or_else(|| state.settings.clock.today())))
 }
 

@@ -5,7 +5,7 @@ use async_graphql::{Context, Enum, Object, Result};
 use chrono::NaiveDate;
 
 use super::{
-    cases::unit,
+    cases::unit_or_own,
     context::{actor, state},
     counts::{hidden, threshold, Count},
     org_units::OrgUnit,
@@ -43,10 +43,7 @@ impl StatisticsQuery {
         #[graphql(default = false)] by_child: bool,
     ) -> Result<Statistics> {
         let state = state(ctx)?;
-        let unit = match org_unit {
-            Some(code) => unit(state, &code, "orgUnit").await?,
-            None => actor(ctx)?.principal.org.clone(),
-        };
+        let unit = unit_or_own(ctx, org_unit).await?;
         let stats = statistics::compute(state, actor(ctx)?, unit, from, to, by_child).await?;
         Ok(Statistics {
             stats,
@@ -72,10 +69,7 @@ impl StatisticsQuery {
         #[graphql(default = false)] by_child: bool,
     ) -> Result<DailySeries> {
         let state = state(ctx)?;
-        let unit = match org_unit {
-            Some(code) => unit(state, &code, "orgUnit").await?,
-            None => actor(ctx)?.principal.org.clone(),
-        };
+        let unit = unit_or_own(ctx, org_unit).await?;
         let stats = statistics::compute(state, actor(ctx)?, unit, from, to, by_child).await?;
         let threshold = threshold(ctx)?;
         let dates = stats.whole.days.iter().map(|d| d.date).collect();

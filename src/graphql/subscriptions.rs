@@ -90,11 +90,14 @@ impl Subscription {
                 if !tasks::in_reach(&actor.principal, task) {
                     return None;
                 }
-                let person = person::Entity::find_by_id(task.person_id)
-                    .one(&state.db)
-                    .await
-                    .ok()
-                    .flatten()?;
+                let person = match person::Entity::find_by_id(task.person_id).one(&state.db).await {
+                    Ok(person) => person?,
+                    Err(err) => {
+                        // The subscriber misses this update; it catches up with `tasks`.
+                        tracing::warn!(task = task.id, error = %crate::error::loggable(&err), "could not load a task's person for a live update");
+                        return None;
+                    }
+                };
                 actor.record_reads("Task", [task.id]).ok()?;
                 Some(Task::live(tasks::TaskRow {
                     task: task.clone(),
