@@ -526,9 +526,6 @@ async fn checkpoint_passages(
             for _ in 0..rng.random_range(6..11) {
                 let passed =
                     at(date, rng.random_range(7..22)) + Duration::minutes(rng.random_range(0..60));
-                if passed > now {
-                    continue;
-                }
                 let inbound = rng.random_bool(0.7);
                 let place = inbound.then(|| PLACES[rng.random_range(0..PLACES.len())]);
                 let fever = rng.random_bool(0.03);
@@ -584,7 +581,11 @@ async fn checkpoint_passages(
                     entry.destination_org_id = Set(Some(grid.id));
                     entry.destination_path = Set(Some(grid.path.clone()));
                 }
-                entries.push(entry);
+                // Later today's passages are drawn too (and left out), so that the rest
+                // of the demo is the same at whatever time of day it is seeded.
+                if passed <= now {
+                    entries.push(entry);
+                }
             }
         }
     }

@@ -242,15 +242,17 @@ pub async fn seed(
                     }
                     for hour in [8, 15] {
                         let at = local(day, hour) + Duration::minutes(rng.random_range(0..40));
-                        if at > now {
-                            continue;
-                        }
+                        // Drawn before the check is skipped, so that the rest of the
+                        // outbreak is the same city at whatever time of day it is seeded.
                         let fever = rng.random_bool(0.02);
                         let tenths = if fever {
                             rng.random_range(373..392)
                         } else {
                             rng.random_range(358..372)
                         };
+                        if at > now {
+                            continue;
+                        }
                         checks.push(health_check::ActiveModel {
                             person_id: Set(contact_person.id),
                             quarantine_id: Set(Some(q.id)),
