@@ -418,6 +418,20 @@ pub const SCHEMA: &[(&str, Need)] = &[
     ("DailySeries.*",                         needs(Data::Statistics, Access::Read)),
     ("UnitSeries.*",                          needs(Data::Statistics, Access::Read)),
 
+    // The change feed: each kind of record only for those who read it, as its own query
+    // needs (`domain::changes::ChangeType::needs`; a test holds the two together).
+    ("Query.changes",                         Need::SignedIn),
+    ("Change.*",                              Need::SignedIn),
+    ("Change.person",                         needs(Data::PersonIdentity, Access::Pseudonymized)),
+    ("Change.case",                           needs(Data::CaseStatus, Access::Pseudonymized)),
+    ("Change.contact",                        needs(Data::Contacts, Access::Pseudonymized)),
+    ("Change.quarantine",                     needs(Data::Quarantine, Access::Pseudonymized)),
+    ("Change.healthCheck",                    needs(Data::HealthChecks, Access::Pseudonymized)),
+    ("Change.labTest",                        needs(Data::CaseClinical, Access::Pseudonymized)),
+    ("Change.checkpointEntry",                needs(Data::CheckpointEntries, Access::Pseudonymized)),
+    ("Change.task",                           needs(Data::Tasks, Access::Pseudonymized)),
+    ("Change.alert",                          needs(Data::CaseStatus, Access::Read)),
+
     // Audit
     ("Query.auditEvents",                     needs(Data::AuditEvents, Access::Read)),
     ("AuditEvent.*",                          needs(Data::AuditEvents, Access::Read)),

@@ -7,6 +7,7 @@ pub mod batch;
 pub mod case_rules;
 pub mod cases;
 pub mod chain;
+pub mod changes;
 pub mod checkpoints;
 pub mod clock;
 pub mod contacts;

@@ -142,7 +142,7 @@ impl CheckpointMutation {
 pub struct CheckpointEntry(checkpoint_entry::Model);
 
 impl CheckpointEntry {
-    fn new(ctx: &Context<'_>, entry: checkpoint_entry::Model) -> Result<Self> {
+    pub(super) fn new(ctx: &Context<'_>, entry: checkpoint_entry::Model) -> Result<Self> {
         actor(ctx)?.record_reads("CheckpointEntry", [entry.id])?;
         Ok(Self(entry))
     }

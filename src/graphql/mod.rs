@@ -4,6 +4,7 @@
 mod alerts;
 mod audit_events;
 mod cases;
+mod changes;
 mod checkpoints;
 mod contacts;
 mod context;
@@ -56,6 +57,7 @@ pub struct Query(
     statistics::StatisticsQuery,
     audit_events::AuditQuery,
     grants::GrantQuery,
+    changes::ChangeQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -110,6 +110,15 @@ visible_fns! {
     subscription_alerts => "Subscription.alerts",
     subscription_task_updates => "Subscription.taskUpdates",
     query_daily_series => "Query.dailySeries",
+    change_person => "Change.person",
+    change_case => "Change.case",
+    change_contact => "Change.contact",
+    change_quarantine => "Change.quarantine",
+    change_health_check => "Change.healthCheck",
+    change_lab_test => "Change.labTest",
+    change_checkpoint_entry => "Change.checkpointEntry",
+    change_task => "Change.task",
+    change_alert => "Change.alert",
 }
 
 /// Rejects, before validation, any selection of a coordinate the principal may not see,

@@ -6,6 +6,7 @@ mod access_matrix;
 mod audit;
 mod authentication;
 mod binary;
+mod changes;
 mod checkpoints;
 mod daily_reports;
 mod dashboard;
