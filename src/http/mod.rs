@@ -19,5 +19,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/dashboard", web::get().to(pages::dashboard))
         .route("/dashboard.js", web::get().to(pages::dashboard_js))
         .route("/health", web::get().to(pages::health))
-        .route("/ready", web::get().to(pages::ready));
+        .route("/ready", web::get().to(pages::ready))
+        .route("/metrics", web::get().to(pages::metrics));
 }

@@ -56,3 +56,33 @@ pub async fn ready(endpoint: web::Data<Endpoint>) -> HttpResponse {
         }
     }
 }
+
+/// Operational figures in Prometheus' text format, for monitoring and for the load
+/// benchmark: SQL statements run through the request pool, and the process's resident
+/// memory. Counts only; nothing about any record.
+pub async fn metrics(endpoint: web::Data<Endpoint>) -> HttpResponse {
+    let statements = endpoint.state.statements.get();
+    let mut body = format!(
+        "# HELP lianfang_sql_statements_total SQL statements run through the request pool.\n\
+         # TYPE lianfang_sql_statements_total counter\n\
+         lianfang_sql_statements_total {statements}\n"
+    );
+    if let Some(bytes) = resident_memory_bytes() {
+        body.push_str(&format!(
+            "# HELP process_resident_memory_bytes Resident memory of the server process.\n\
+             # TYPE process_resident_memory_bytes gauge\n\
+             process_resident_memory_bytes {bytes}\n"
+        ));
+    }
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(body)
+}
+
+/// `VmRSS` from `/proc/self/status` (Linux); `None` elsewhere.
+fn resident_memory_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}

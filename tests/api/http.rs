@@ -24,6 +24,44 @@ async fn health_and_ready_answer() {
     assert_eq!(ready.status().as_u16(), 200);
 }
 
+/// The metrics page counts the SQL a request costs and shows the process's memory.
+#[tokio::test]
+async fn metrics_count_statements_and_memory() {
+    let app = spawn_app().await;
+    let read = |text: &str, name: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing from {text}"))
+    };
+    let get = || async {
+        let response = app
+            .client
+            .get(format!("{}/metrics", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        response.text().await.unwrap()
+    };
+    let before = get().await;
+    let token = app.token(Agency::Health, Role::Operator, "DEMO");
+    let response = app
+        .gql(
+            &token,
+            "{ persons(first: 3) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    crate::helpers::assert_ok(&response);
+    let after = get().await;
+    assert!(
+        read(&after, "lianfang_sql_statements_total")
+            > read(&before, "lianfang_sql_statements_total")
+    );
+    assert!(read(&after, "process_resident_memory_bytes") > 1_000_000);
+}
+
 #[tokio::test]
 async fn graphiql_offers_a_place_for_the_token() {
     let app = spawn_app().await;
