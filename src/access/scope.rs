@@ -10,7 +10,7 @@ use entity::{
     case, checkpoint_entry, contact, person, quarantine, task, Agency, TaskKind, TaskStatus,
 };
 use sea_orm::{
-    sea_query::{Query, SelectStatement},
+    sea_query::{Expr, ExprTrait, Query, SelectStatement},
     ColumnTrait, Condition,
 };
 
@@ -55,13 +55,24 @@ fn residents(principal: &Principal) -> Condition {
         .add(person::Column::MergedIntoId.is_null())
 }
 
-/// `SELECT id FROM person WHERE <resident of the jurisdiction>`.
-pub fn resident_ids(principal: &Principal) -> SelectStatement {
-    Query::select()
-        .column(person::Column::Id)
-        .from(person::Entity)
-        .cond_where(residents(principal))
-        .to_owned()
+/// The row's person (`person_column`) meets `condition`: `EXISTS (SELECT 1 FROM person
+/// WHERE person.id = <person_column> AND <condition>)`. Correlated, so the database probes
+/// the person's primary key for each row it considers, and a page read newest first stops
+/// after a page; `person_column IN (SELECT id FROM person WHERE ...)` would instead read
+/// every resident of the jurisdiction first, a million of them for a city, whenever it sits
+/// under an OR.
+fn person_where(person_column: impl ColumnTrait, condition: Condition) -> Condition {
+    Condition::all().add(Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(person::Entity)
+            .and_where(
+                Expr::col((person::Entity, person::Column::Id))
+                    .equals(person_column.as_column_ref()),
+            )
+            .cond_where(condition)
+            .to_owned(),
+    ))
 }
 
 /// `SELECT person_id FROM quarantine WHERE <active>`.
@@ -75,20 +86,12 @@ pub fn isolated_person_ids() -> SelectStatement {
 
 /// Records whose person lives in `unit` (a filter; it narrows, never widens, the scope).
 pub fn persons_living_in(person_column: impl ColumnTrait, unit: &OrgPath) -> Condition {
-    Condition::all().add(
-        person_column.in_subquery(
-            Query::select()
-                .column(person::Column::Id)
-                .from(person::Entity)
-                .cond_where(within(person::Column::ResidencePath, unit))
-                .to_owned(),
-        ),
-    )
+    person_where(person_column, within(person::Column::ResidencePath, unit))
 }
 
 /// Records about a person (observation, checks, tests): the person lives inside.
 pub fn about_residents(person_column: impl ColumnTrait, principal: &Principal) -> Condition {
-    Condition::all().add(person_column.in_subquery(resident_ids(principal)))
+    person_where(person_column, residents(principal))
 }
 
 /// Cases in reach: the person lives inside, or a unit inside reported it.
@@ -98,27 +101,29 @@ pub fn cases_in_reach(principal: &Principal) -> Condition {
             case::Column::ReportingPath,
             principal.jurisdiction(),
         ))
-        .add(case::Column::PersonId.in_subquery(resident_ids(principal)))
+        .add(about_residents(case::Column::PersonId, principal))
 }
 
 /// Contacts in reach: the person lives inside, a unit inside traced it, or its source case
 /// is in reach.
 pub fn contacts_in_reach(principal: &Principal) -> Condition {
     Condition::any()
-        .add(contact::Column::PersonId.in_subquery(resident_ids(principal)))
+        .add(about_residents(contact::Column::PersonId, principal))
         .add(within(
             contact::Column::TracedByPath,
             principal.jurisdiction(),
         ))
-        .add(
-            contact::Column::SourceCaseId.in_subquery(
-                Query::select()
-                    .column(case::Column::Id)
-                    .from(case::Entity)
-                    .cond_where(cases_in_reach(principal))
-                    .to_owned(),
-            ),
-        )
+        .add(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(case::Entity)
+                .and_where(
+                    Expr::col((case::Entity, case::Column::Id))
+                        .equals((contact::Entity, contact::Column::SourceCaseId)),
+                )
+                .cond_where(cases_in_reach(principal))
+                .to_owned(),
+        ))
 }
 
 /// Checkpoint entries in reach: the checkpoint is inside, or the traveller was heading
