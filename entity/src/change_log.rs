@@ -14,6 +14,9 @@ pub struct Model {
     /// The mutation that made the change, or `alert` for a raised alert.
     pub operation: String,
     pub at: DateTimeUtc,
+    /// The transaction that wrote the row (PostgreSQL's 64-bit id; 0 on SQLite): rows are
+    /// read in `(tx, id)` order, the order of their commits.
+    pub tx: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

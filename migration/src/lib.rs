@@ -26,7 +26,7 @@ mod m20261123_000014_create_audit_event;
 mod m20261123_000015_make_audit_append_only;
 mod m20261123_000016_add_checkpoint_destination;
 mod m20261123_000017_create_change_log;
-mod m20261202_000018_index_change_log_by_record;
+mod m20261202_000018_order_change_log_by_transaction;
 
 pub struct Migrator;
 
@@ -51,7 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000015_make_audit_append_only::Migration),
             Box::new(m20261123_000016_add_checkpoint_destination::Migration),
             Box::new(m20261123_000017_create_change_log::Migration),
-            Box::new(m20261202_000018_index_change_log_by_record::Migration),
+            Box::new(m20261202_000018_order_change_log_by_transaction::Migration),
         ]
     }
 }

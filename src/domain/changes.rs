@@ -18,23 +18,24 @@ use entity::{
 };
 use sea_orm::{
     sea_query::{Alias, Expr, ExprTrait, Query},
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Related,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Related,
 };
 
 use super::{
     alerts,
     cases::CaseRow,
     contacts::ContactRow,
-    pagination::{Page, PageRequest},
+    pagination::{not_this_list, Page, PageRequest},
     quarantines::QuarantineRow,
     tasks::TaskRow,
+    values::Cursor,
 };
 use crate::{
     access::{self, scope, Access, Data},
     audit::Actor,
     auth::Principal,
     error::{AppError, AppResult},
+    events::change_log::{self as log, Position},
     state::AppState,
 };
 
@@ -176,8 +177,8 @@ fn exists_in<E: EntityTrait>(id: E::Column, reach: Condition) -> Expr {
 /// One record's latest change since the cursor.
 #[derive(Debug, Clone)]
 pub struct Change {
-    /// Its place in the feed (the change log's id).
-    pub position: i64,
+    /// Its place in the feed: where it is in the change log.
+    pub position: Position,
     pub kind: ChangeType,
     pub entity_id: i64,
     /// The mutation that made the change, e.g. `mutation recordHealthChecks`, or `alert`.
@@ -215,6 +216,20 @@ pub fn kinds(principal: &Principal, wanted: Option<&[ChangeType]>) -> AppResult<
     }
 }
 
+/// Where a page starts: the beginning, or the position a cursor of this list names.
+fn start(page: &PageRequest) -> AppResult<Position> {
+    match page.after {
+        None => Ok(Position::default()),
+        Some(Cursor::Pair(tx, id)) => Ok(Position { tx, id }),
+        Some(Cursor::Id(_) | Cursor::PathId(..)) => Err(not_this_list()),
+    }
+}
+
+/// The cursor of a change in the feed.
+pub fn cursor_of(change: &Change) -> String {
+    Cursor::Pair(change.position.tx, change.position.id).encode(LIST)
+}
+
 /// A page of the feed after the cursor, oldest first: one statement, whatever the page.
 #[tracing::instrument(skip(state, actor), fields(request_id = %actor.request_id))]
 pub async fn list(
@@ -248,15 +263,21 @@ pub async fn list(
                 .equals((change_log::Entity, change_log::Column::EntityId)),
         )
         .and_where(
-            Expr::col((later, change_log::Column::Id))
-                .gt(Expr::col((change_log::Entity, change_log::Column::Id))),
+            Expr::tuple([
+                Expr::col((later.clone(), change_log::Column::Tx)),
+                Expr::col((later, change_log::Column::Id)),
+            ])
+            .gt(Expr::tuple([
+                Expr::col((change_log::Entity, change_log::Column::Tx)),
+                Expr::col((change_log::Entity, change_log::Column::Id)),
+            ])),
         )
         .to_owned();
-    let rows = change_log::Entity::find()
-        .filter(page.after_id(change_log::Column::Id)?)
+    let select = change_log::Entity::find()
+        .filter(log::after(start(page)?, state.db.get_database_backend()))
         .filter(in_reach)
-        .filter(Expr::exists(superseded).not())
-        .order_by_asc(change_log::Column::Id)
+        .filter(Expr::exists(superseded).not());
+    let rows = log::in_order(select)
         .limit(page.first + 1)
         .all(&state.db)
         .await?;
@@ -264,7 +285,7 @@ pub async fn list(
         .into_iter()
         .filter_map(|row| {
             Some(Change {
-                position: row.id,
+                position: Position::of(&row),
                 kind: ChangeType::from_entity_type(&row.entity_type)?,
                 entity_id: row.entity_id,
                 operation: row.operation,

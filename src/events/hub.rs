@@ -2,21 +2,29 @@
 //! the alerts and tasks that changed, and broadcasts them to this instance's subscribers,
 //! who filter them by their own policy.
 //!
-//! On PostgreSQL it wakes on the writers' NOTIFY (delivered after their commit), from any
-//! instance, and every second regardless; on SQLite (one process) it looks every 100 ms.
-//! Only committed rows are ever read, so nothing rolled back is ever pushed.
+//! On PostgreSQL it wakes on the NOTIFY of writers of alerts and tasks (delivered after
+//! their commit), from any instance, and every 100 ms regardless; on SQLite (one process) it
+//! looks every 100 ms. Only final rows are ever read (`change_log::after`), so nothing rolled
+//! back is ever pushed and nothing committed is skipped.
 
 use std::{sync::Arc, time::Duration};
 
-use entity::{alert, change_log, task};
+use entity::{alert, change_log as change_log_row, task};
 use sea_orm::{
     sqlx::postgres::PgListener, ColumnTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QuerySelect,
 };
 use tokio::sync::broadcast;
 
-use super::change_log::CHANNEL;
+use super::change_log::{self, Position, CHANNEL};
 use crate::error::{loggable, AppResult};
+
+/// How often each instance looks at the log when nothing wakes it.
+const TICK: Duration = Duration::from_millis(100);
+/// How often (in ticks) the reader checks that nothing is stuck behind an open transaction.
+const HOLD_BACK_CHECK_TICKS: u32 = 50;
+/// How long changes may wait before that is worth a warning.
+const HOLD_BACK_WARNING: Duration = Duration::from_secs(5);
 
 /// How many changes one read takes.
 const BATCH: u64 = 500;
@@ -45,15 +53,8 @@ impl EventHub {
             DbBackend::Postgres => listen(&db).await,
             _ => None,
         };
-        let last = change_log::Entity::find()
-            .select_only()
-            .column_as(change_log::Column::Id.max(), "max")
-            .into_tuple::<Option<i64>>()
-            .one(&db)
-            .await?
-            .flatten()
-            .unwrap_or(0);
-        tokio::spawn(read_forward(db, Arc::clone(&hub), last, listener));
+        let end = change_log::end(&db).await?;
+        tokio::spawn(read_forward(db, Arc::clone(&hub), end, listener));
         Ok(hub)
     }
 
@@ -65,27 +66,34 @@ impl EventHub {
 async fn read_forward(
     db: DatabaseConnection,
     hub: Arc<EventHub>,
-    mut last: i64,
+    mut last: Position,
     mut listener: Option<PgListener>,
 ) {
+    let mut ticks: u32 = 0;
     loop {
+        ticks = ticks.wrapping_add(1);
+        if ticks.is_multiple_of(HOLD_BACK_CHECK_TICKS) {
+            warn_if_held_back(&db).await;
+        }
         if db.get_database_backend() == DbBackend::Postgres {
             if listener.is_none() {
                 listener = listen(&db).await;
             }
             match &mut listener {
-                Some(l) => {
-                    if let Ok(Err(err)) =
-                        tokio::time::timeout(Duration::from_secs(1), l.recv()).await
-                    {
+                // A commit that carries an alert or a task wakes the reader at once; rows
+                // held back behind a transaction still running are picked up on the tick.
+                Some(l) => match tokio::time::timeout(TICK, l.recv()).await {
+                    Ok(Err(err)) => {
                         tracing::warn!(error = %err, "change listener lost; reconnecting");
                         listener = None;
                     }
-                }
-                None => tokio::time::sleep(Duration::from_secs(1)).await,
+                    Ok(Ok(_)) => while l.next_buffered().is_some() {},
+                    Err(_) => {}
+                },
+                None => tokio::time::sleep(TICK).await,
             }
         } else {
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(TICK).await;
         }
         // Stop once nobody holds the hub (its server has shut down).
         if Arc::strong_count(&hub) == 1 {
@@ -105,6 +113,25 @@ async fn read_forward(
                 }
             }
         }
+    }
+}
+
+/// Says so, loudly, when changes have waited longer than `HOLD_BACK_WARNING` behind a
+/// transaction that stays open: alerts are not reaching anyone meanwhile.
+async fn warn_if_held_back(db: &DatabaseConnection) {
+    match change_log::held_back_since(db).await {
+        Ok(Some(since)) => {
+            let waited = chrono::Utc::now() - since;
+            if waited.to_std().is_ok_and(|w| w > HOLD_BACK_WARNING) {
+                tracing::warn!(
+                    waited_s = waited.num_seconds(),
+                    "live events and the change feed are held back by a database transaction \
+                     that stays open; look for an old xact_start in pg_stat_activity"
+                );
+            }
+        }
+        Ok(None) => {}
+        Err(err) => tracing::warn!(error = %loggable(&err), "could not check the change log"),
     }
 }
 
@@ -131,15 +158,15 @@ async fn listen(db: &DatabaseConnection) -> Option<PgListener> {
 async fn read_once(
     db: &DatabaseConnection,
     hub: &EventHub,
-    last: i64,
-) -> Result<(i64, bool), sea_orm::DbErr> {
-    let rows = change_log::Entity::find()
-        .filter(change_log::Column::Id.gt(last))
-        .order_by_asc(change_log::Column::Id)
-        .limit(BATCH)
-        .all(db)
-        .await?;
-    let Some(end) = rows.last().map(|r| r.id) else {
+    last: Position,
+) -> AppResult<(Position, bool)> {
+    let rows = change_log::in_order(
+        change_log_row::Entity::find().filter(change_log::after(last, db.get_database_backend())),
+    )
+    .limit(BATCH)
+    .all(db)
+    .await?;
+    let Some(end) = rows.last().map(Position::of) else {
         return Ok((last, false));
     };
     let ids = |kind: &str| -> Vec<i64> {

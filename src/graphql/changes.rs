@@ -25,7 +25,6 @@ use crate::{
     domain::{
         changes::{self, ChangeType as DomainType, Records},
         pagination::PageRequest,
-        values::Cursor,
     },
 };
 
@@ -68,7 +67,7 @@ impl ChangeQuery {
         prefetch_nested(ctx, &records).await?;
         let mut connection = Connection::new(page.after.is_some(), rows.has_next_page);
         for change in rows.items {
-            let cursor = Cursor::Id(change.position).encode(changes::LIST);
+            let cursor = changes::cursor_of(&change);
             // A record gone since the page was read (a contact folded by a merge) is left out.
             if let Some(record) = Record::take(ctx, &records, &change)? {
                 connection.edges.push(Edge::new(
