@@ -16,6 +16,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod events;
+pub mod generate;
 pub mod graphql;
 pub mod http;
 pub mod startup;

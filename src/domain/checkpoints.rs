@@ -529,7 +529,7 @@ fn row_of(
 }
 
 /// A fever at any passage, or an arrival from a risk area, alerts the destination.
-fn alert_for(entry: &checkpoint_entry::Model) -> Option<NewAlert<'_>> {
+pub(crate) fn alert_for(entry: &checkpoint_entry::Model) -> Option<NewAlert<'_>> {
     let temperature = entry
         .temperature_decidegrees
         .map(Temperature::from_tenths)

@@ -273,7 +273,7 @@ async fn record_in(
     ))
 }
 
-fn fever_message(check: &health_check::Model) -> String {
+pub(crate) fn fever_message(check: &health_check::Model) -> String {
     let temperature = Temperature::from_tenths(check.temperature_decidegrees);
     let symptoms: Vec<String> = Symptom::from_bits(check.symptoms)
         .into_iter()

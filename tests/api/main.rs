@@ -13,6 +13,7 @@ mod dashboard;
 mod database_loss;
 mod demo_city;
 mod fixtures;
+mod generate;
 mod grants;
 mod helpers;
 mod http;
