@@ -93,6 +93,8 @@ fn within(count: usize, low: usize, high: usize, what: &str) {
 
 #[tokio::test]
 async fn generate_builds_a_city_in_proportion_that_a_server_answers_over() {
+    // Its bulk load is one transaction, which holds back change-log readers meanwhile.
+    let _exclusive = crate::helpers::LONG_TRANSACTIONS.write().await;
     let as_of = Utc::now().trunc_subsecs(0) - Duration::minutes(1);
     let first = TestDatabase::create().await;
     let output = generate(&first.url, as_of);

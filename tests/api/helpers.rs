@@ -18,6 +18,12 @@ pub const TEST_SECRET: &str = "test-secret-that-is-long-enough-for-hs256-0123456
 /// Residents the test city gets (the demo tree, fewer people).
 pub const TEST_RESIDENTS: u32 = 200;
 
+/// On PostgreSQL a transaction left open holds back every reader of the change log, whatever
+/// database it is in (see `events::change_log`). The one test that holds one for seconds (the
+/// generator's bulk load) takes this exclusively; tests that time how fast a change reaches
+/// a reader take it shared, so the two never overlap.
+pub static LONG_TRANSACTIONS: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,

@@ -372,6 +372,7 @@ async fn post(base: &str, token: &str, query: &str, variables: Value) -> Value {
 
 #[tokio::test]
 async fn a_write_on_one_instance_reaches_a_subscriber_on_another() {
+    let _timed = crate::helpers::LONG_TRANSACTIONS.read().await;
     let database = TestDatabase::create().await;
     if !database.url.starts_with("postgres") {
         eprintln!("two instances share a database only on PostgreSQL: skipped on SQLite");
