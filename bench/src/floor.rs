@@ -3,6 +3,9 @@
 //! engineer would write. Each read of personal data is filed on the audit trail in one
 //! statement, as the server must do, so both sides do the same work.
 //!
+//! Each request counts the statements it ran (the audit insert only when it read a
+//! person).
+//!
 //! | scenario | statements |
 //! |---|---|
 //! | lookup | the person with their residence unit; the audit insert |
@@ -13,35 +16,24 @@
 use std::sync::atomic::Ordering;
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{NaiveDate, Utc};
 use sea_orm::sqlx::{self, SqlStr};
 
 use crate::{
     db::{on_pool, Db},
     runner::Outcome,
-    sample::Unit,
+    sample::{day_bounds, Unit},
     scenarios::{Ctx, Scenario, CASES_PAGE, FOLLOW_UPS_PAGE},
 };
 
 /// Nested contacts per case, as the query asks (`contacts(first: 20)`).
 const CONTACTS_PER_CASE: i64 = 20;
 /// The server's `CHECKS_PER_DAY`.
-const CHECKS_PER_DAY: i64 = 2;
+pub const CHECKS_PER_DAY: i64 = 2;
 
 /// A cursor of the `cases` list after case `id` (src/domain/values/cursor.rs).
 pub fn case_cursor(id: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("cases:{id}"))
-}
-
-/// Statements one floor request runs.
-pub fn statements(scenario: Scenario) -> u32 {
-    match scenario {
-        Scenario::Lookup => 2,
-        Scenario::Cases => 3,
-        Scenario::FollowUps => 2,
-        Scenario::Statistics => 1,
-        _ => 0,
-    }
 }
 
 /// The floor's SQL, written out for the run's backend once.
@@ -85,12 +77,15 @@ impl Floor {
             _ => return Outcome::error("no floor for this scenario"),
         };
         match done {
-            Ok(()) => Outcome::ok(),
+            Ok(statements) => Outcome {
+                statements,
+                ..Outcome::ok()
+            },
             Err(err) => Outcome::error(format!("floor: {err}")),
         }
     }
 
-    async fn lookup(&self, ctx: &Ctx) -> Result<(), sqlx::Error> {
+    async fn lookup(&self, ctx: &Ctx) -> Result<u64, sqlx::Error> {
         let (kind, number) = ctx.pick_document();
         let city = &ctx.sample.city;
         let upper = city.upper_bound();
@@ -103,11 +98,12 @@ impl Floor {
                 .fetch_optional(pool)
                 .await)?;
         let row = row.ok_or(sqlx::Error::RowNotFound)?;
-        self.file_reads(ctx, "floor lookup", &[("Person", vec![row.0])])
-            .await
+        Ok(1 + self
+            .file_reads(ctx, "floor lookup", &[("Person", vec![row.0])])
+            .await?)
     }
 
-    async fn cases(&self, ctx: &Ctx) -> Result<(), sqlx::Error> {
+    async fn cases(&self, ctx: &Ctx) -> Result<u64, sqlx::Error> {
         let after = ctx.pick_cursor_case();
         let city = &ctx.sample.city;
         let upper = city.upper_bound();
@@ -142,30 +138,36 @@ impl Floor {
         persons.sort_unstable();
         persons.dedup();
         let contact_ids = contacts.iter().map(|c| c.1).collect();
-        self.file_reads(
-            ctx,
-            "floor cases",
-            &[
-                ("Case", case_ids),
-                ("Contact", contact_ids),
-                ("Person", persons),
-            ],
-        )
-        .await
+        let mut observations: Vec<i64> = contacts.iter().filter_map(|c| c.8).collect();
+        observations.sort_unstable();
+        observations.dedup();
+        let filed = self
+            .file_reads(
+                ctx,
+                "floor cases",
+                &[
+                    ("Case", case_ids),
+                    ("Contact", contact_ids),
+                    ("Person", persons),
+                    ("Quarantine", observations),
+                ],
+            )
+            .await?;
+        Ok(2 + filed)
     }
 
-    async fn follow_ups(&self, ctx: &Ctx) -> Result<(), sqlx::Error> {
+    async fn follow_ups(&self, ctx: &Ctx) -> Result<u64, sqlx::Error> {
         let community = &ctx.sample.busiest_community;
         let upper = community.upper_bound();
-        let today = ctx.today();
-        let (start, end) = day_bounds(today, ctx);
+        let day = ctx.sample.follow_ups_date;
+        let (start, end) = day_bounds(day, ctx.offset);
         let rows: Vec<FollowUpRow> =
             on_pool!(&self.db, |pool| sqlx::query_as(self.follow_ups.clone())
                 .bind(&community.path)
                 .bind(&upper)
                 .bind(start)
                 .bind(end)
-                .bind(today)
+                .bind(day)
                 .bind(CHECKS_PER_DAY)
                 .bind(FOLLOW_UPS_PAGE as i64 + 1)
                 .fetch_all(pool)
@@ -176,15 +178,17 @@ impl Floor {
             .map(|r| r.4)
             .collect::<Vec<_>>();
         let observations = rows.iter().take(FOLLOW_UPS_PAGE).map(|r| r.0).collect();
-        self.file_reads(
-            ctx,
-            "floor follow-ups",
-            &[("Person", persons), ("Quarantine", observations)],
-        )
-        .await
+        let filed = self
+            .file_reads(
+                ctx,
+                "floor follow-ups",
+                &[("Person", persons), ("Quarantine", observations)],
+            )
+            .await?;
+        Ok(1 + filed)
     }
 
-    async fn statistics(&self, ctx: &Ctx) -> Result<(), sqlx::Error> {
+    async fn statistics(&self, ctx: &Ctx) -> Result<u64, sqlx::Error> {
         let district = &ctx.sample.district;
         let upper = district.upper_bound();
         let (from, to) = ctx.statistics_period();
@@ -202,22 +206,23 @@ impl Floor {
         })?;
         // Counts only: nothing about a person, nothing to file.
         std::hint::black_box(rows);
-        Ok(())
+        Ok(1)
     }
 
-    /// Files the reads of one request in one statement, as the server does.
+    /// Files the reads of one request in one statement, as the server does; the
+    /// statements run (none when nothing was read).
     async fn file_reads(
         &self,
         ctx: &Ctx,
         operation: &str,
         reads: &[(&str, Vec<i64>)],
-    ) -> Result<(), sqlx::Error> {
+    ) -> Result<u64, sqlx::Error> {
         let (types, ids): (Vec<String>, Vec<i64>) = reads
             .iter()
             .flat_map(|(kind, ids)| ids.iter().map(move |id| ((*kind).to_owned(), *id)))
             .unzip();
         if ids.is_empty() {
-            return Ok(());
+            return Ok(0);
         }
         let request = format!(
             "{}-floor-{}",
@@ -260,7 +265,7 @@ impl Floor {
                     .await?;
             }
         }
-        Ok(())
+        Ok(1)
     }
 }
 
@@ -295,7 +300,7 @@ type CaseRow = (
 );
 
 /// Source case, contact id, relation, last exposure; person id, name, residence path,
-/// merged into; active observation's kind, start and planned end.
+/// merged into; active observation's id, kind, start and planned end.
 type ContactRow = (
     i64,
     i64,
@@ -304,6 +309,7 @@ type ContactRow = (
     i64,
     String,
     String,
+    Option<i64>,
     Option<i64>,
     Option<String>,
     Option<NaiveDate>,
@@ -346,7 +352,7 @@ const CASES: &str = "SELECT c.id, c.classification, c.severity, \
 /// (one at most per person).
 const CONTACTS: &str = "SELECT k.source_case_id, k.id, k.relation, k.last_exposure_date, \
        p.id, p.name, p.residence_path, p.merged_into_id, \
-       q.kind, q.start_date, q.planned_end_date \
+       q.id, q.kind, q.start_date, q.planned_end_date \
   FROM (SELECT ct.*, ROW_NUMBER() OVER (PARTITION BY ct.source_case_id ORDER BY ct.id) AS n \
           FROM contact ct WHERE ct.source_case_id {ids_in}) k \
   JOIN person p ON p.id = k.person_id \
@@ -378,15 +384,6 @@ const AUDIT_SQLITE: &str = "INSERT INTO audit_event \
 
 fn json_ids(ids: &[i64]) -> String {
     serde_json::Value::from(ids.to_vec()).to_string()
-}
-
-/// The UTC instants bounding a local day: `[start, end)`.
-fn day_bounds(day: NaiveDate, ctx: &Ctx) -> (DateTime<Utc>, DateTime<Utc>) {
-    let local_midnight = day.and_time(NaiveTime::MIN);
-    let start = (local_midnight
-        - chrono::Duration::seconds(i64::from(ctx.offset.local_minus_utc())))
-    .and_utc();
-    (start, start + chrono::Duration::days(1))
 }
 
 /// Days since 1970-01-01.

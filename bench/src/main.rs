@@ -145,7 +145,13 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         .context("the server does not answer GET /metrics: is it running at --url?")?;
 
     let db = Db::connect(&args.database_url, args.db_max_connections).await?;
-    let sample = Sample::load(&db, scenarios::CASES_PAGE, args.documents).await?;
+    let sample = Sample::load(
+        &db,
+        scenarios::CASES_PAGE,
+        args.documents,
+        args.local_utc_offset,
+    )
+    .await?;
     eprintln!("sample: {}", sample.describe());
 
     let signer = Signer {
@@ -261,7 +267,7 @@ async fn run_scenario(
         async move { (name, floor_sql.request(&ctx, scenario).await) }
     })
     .await?;
-    Ok(result.with_floor(&floor, floor::statements(scenario)))
+    Ok(result.with_floor(&floor))
 }
 
 fn parameters(args: &Args) -> serde_json::Value {

@@ -76,8 +76,8 @@ pub struct Operation {
 pub struct Floor {
     #[serde(flatten)]
     pub figures: Figures,
-    /// Statements the floor runs per request (fixed by its code).
-    pub statements_per_request: u32,
+    /// Statements the floor ran ÷ its requests.
+    pub statements_per_request: f64,
     /// Server ÷ floor: latency above 1 and throughput below 1 mean the server is slower.
     pub ratio_p50: f64,
     pub ratio_p99: f64,
@@ -139,8 +139,14 @@ impl ScenarioResult {
         }
     }
 
-    pub fn with_floor(mut self, floor: &Run, statements_per_request: u32) -> Self {
-        let figures = Figures::of(&floor.ops.overall(), floor.duration.as_secs_f64(), false);
+    pub fn with_floor(mut self, floor: &Run) -> Self {
+        let overall = floor.ops.overall();
+        let figures = Figures::of(&overall, floor.duration.as_secs_f64(), false);
+        let statements_per_request = if overall.requests > 0 {
+            overall.statements as f64 / overall.requests as f64
+        } else {
+            0.0
+        };
         let ratio = |server: f64, floor: f64| if floor > 0.0 { server / floor } else { 0.0 };
         self.floor = Some(Floor {
             ratio_p50: ratio(self.server.p50_ms, figures.p50_ms),
@@ -204,7 +210,7 @@ pub fn table(results: &[ScenarioResult]) -> String {
                 &mut out,
                 "  floor (SQL)",
                 &floor.figures,
-                Some(f64::from(floor.statements_per_request)),
+                Some(floor.statements_per_request),
                 None,
             );
             let _ = writeln!(

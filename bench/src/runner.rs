@@ -24,6 +24,8 @@ pub struct Outcome {
     pub items: u64,
     /// Items of the request that failed (a check not RECORDED).
     pub item_errors: u64,
+    /// SQL statements the request ran, where the client runs them itself (the floor).
+    pub statements: u64,
 }
 
 impl Outcome {
@@ -48,6 +50,7 @@ pub struct Stats {
     pub errors: u64,
     pub items: u64,
     pub item_errors: u64,
+    pub statements: u64,
     pub error_samples: Vec<String>,
 }
 
@@ -65,6 +68,7 @@ impl Stats {
             errors: 0,
             items: 0,
             item_errors: 0,
+            statements: 0,
             error_samples: Vec::new(),
         }
     }
@@ -77,6 +81,7 @@ impl Stats {
         self.requests += 1;
         self.items += outcome.items;
         self.item_errors += outcome.item_errors;
+        self.statements += outcome.statements;
         if let Some(error) = outcome.error {
             self.errors += 1;
             if self.error_samples.len() < ERROR_SAMPLES && !self.error_samples.contains(&error) {
@@ -91,6 +96,7 @@ impl Stats {
         self.errors += other.errors;
         self.items += other.items;
         self.item_errors += other.item_errors;
+        self.statements += other.statements;
         for error in &other.error_samples {
             if self.error_samples.len() < ERROR_SAMPLES && !self.error_samples.contains(error) {
                 self.error_samples.push(error.clone());

@@ -2,6 +2,7 @@
 //! city (the demo's or a generated one): nothing here knows an org code.
 
 use anyhow::{bail, Context};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Utc};
 use sea_orm::sqlx;
 
 use crate::db::{on_pool, Db};
@@ -42,6 +43,10 @@ pub struct Sample {
     pub district_children: Vec<Unit>,
     /// The community with the most residents under active observation, for `followUpsDue`.
     pub busiest_community: Unit,
+    /// The day its follow-up list is longest, of the last 14 (the latest when tied).
+    pub follow_ups_date: NaiveDate,
+    /// Entries of that list.
+    pub follow_ups_due: i64,
     /// (document type, number) of residents with a document.
     pub documents: Vec<(String, String)>,
     /// Case ids to page from (`after`): each leaves a full page of older cases behind it.
@@ -53,7 +58,12 @@ pub struct Sample {
 }
 
 impl Sample {
-    pub async fn load(db: &Db, page_size: usize, documents: u32) -> anyhow::Result<Self> {
+    pub async fn load(
+        db: &Db,
+        page_size: usize,
+        documents: u32,
+        offset: FixedOffset,
+    ) -> anyhow::Result<Self> {
         let city = one_unit(
             db,
             "SELECT id, code, path FROM org_unit WHERE level = 'CITY' ORDER BY id LIMIT 1",
@@ -84,6 +94,8 @@ impl Sample {
             .max_by_key(|o| o.persons.len())
             .map(|o| o.community.clone())
             .context("nobody is under active observation")?;
+        let (follow_ups_date, follow_ups_due) =
+            longest_follow_up_list(db, &busiest_community, offset).await?;
         if documents.is_empty() {
             bail!("no resident of the city has a document number");
         }
@@ -99,6 +111,8 @@ impl Sample {
             district,
             district_children,
             busiest_community,
+            follow_ups_date,
+            follow_ups_due,
             documents,
             cursor_case_ids,
             chain_roots,
@@ -112,7 +126,8 @@ impl Sample {
 
     pub fn describe(&self) -> String {
         format!(
-            "city {} ({}), district {}, busiest community {} ({} under observation), \
+            "city {} ({}), district {}, busiest community {} ({} under observation, \
+             {} due on {}), \
              {} documents, {} case cursors, {} chain roots, {} communities with {} persons under observation",
             self.city.code,
             self.city.path,
@@ -122,6 +137,8 @@ impl Sample {
                 .iter()
                 .find(|o| o.community.id == self.busiest_community.id)
                 .map_or(0, |o| o.persons.len()),
+            self.follow_ups_due,
+            self.follow_ups_date,
             self.documents.len(),
             self.cursor_case_ids.len(),
             self.chain_roots.len(),
@@ -217,4 +234,50 @@ async fn observed(db: &Db, city: &Unit) -> anyhow::Result<Vec<Observed>> {
         }
     }
     Ok(out)
+}
+
+/// The UTC instants bounding a local day: `[start, end)`.
+pub fn day_bounds(day: NaiveDate, offset: FixedOffset) -> (DateTime<Utc>, DateTime<Utc>) {
+    let midnight = day.and_time(NaiveTime::MIN);
+    let start =
+        (midnight - chrono::Duration::seconds(i64::from(offset.local_minus_utc()))).and_utc();
+    (start, start + chrono::Duration::days(1))
+}
+
+/// Of the last 14 local days, the one whose follow-up list in `community` is longest: the
+/// list empties as the day's checks come in (on the demo city, by 15:00), so "today" alone
+/// would measure an empty list in the afternoon and a full one in the morning.
+async fn longest_follow_up_list(
+    db: &Db,
+    community: &Unit,
+    offset: FixedOffset,
+) -> anyhow::Result<(NaiveDate, i64)> {
+    let sql = db.sql(
+        "SELECT COUNT(*) FROM quarantine q JOIN person p ON p.id = q.person_id \
+         WHERE p.residence_path >= $1 AND p.residence_path < $2 AND p.merged_into_id IS NULL \
+           AND q.start_date <= $5 AND (q.ended_at IS NULL OR q.ended_at >= $4) \
+           AND (SELECT COUNT(*) FROM health_check h WHERE h.person_id = q.person_id \
+                  AND h.measured_at >= $3 AND h.measured_at < $4) < $6",
+    );
+    let today = Utc::now().with_timezone(&offset).date_naive();
+    let upper = community.upper_bound();
+    let mut best = (today, -1);
+    for back in 0..14 {
+        let day = today - chrono::Duration::days(back);
+        let (start, end) = day_bounds(day, offset);
+        let (due,): (i64,) = on_pool!(db, |pool| sqlx::query_as(sql.clone())
+            .bind(&community.path)
+            .bind(&upper)
+            .bind(start)
+            .bind(end)
+            .bind(day)
+            .bind(crate::floor::CHECKS_PER_DAY)
+            .fetch_one(pool)
+            .await)
+        .context("cannot count follow-ups")?;
+        if due > best.1 {
+            best = (day, due);
+        }
+    }
+    Ok(best)
 }

@@ -227,13 +227,14 @@ impl Ctx {
         }
     }
 
-    /// The busiest community's list, or (in `mixed`) the list of the given community.
+    /// The list on the sample's follow-up day, with the token of the busiest community (or,
+    /// in `mixed`, of the grid worker's own community).
     pub async fn follow_ups(&self, token: &str) -> Outcome {
         self.gql
             .request(
                 token,
                 FOLLOW_UPS,
-                json!({ "d": self.today(), "n": FOLLOW_UPS_PAGE }),
+                json!({ "d": self.sample.follow_ups_date, "n": FOLLOW_UPS_PAGE }),
             )
             .await
     }
@@ -291,9 +292,9 @@ fn judge_checks(data: &Value, sent: usize) -> Outcome {
         .count();
     let failed = sent.saturating_sub(recorded);
     let mut outcome = Outcome {
-        error: None,
         items: recorded as u64,
         item_errors: failed as u64,
+        ..Outcome::ok()
     };
     if failed > 0 {
         let first = items
