@@ -13,8 +13,10 @@ use std::{collections::HashMap, sync::Arc};
 use chrono::{Datelike, NaiveDate};
 use entity::{case, contact, health_check, person, quarantine, task, CaseClassification};
 use sea_orm::{
-    sea_query::{Alias, Expr, ExprTrait, Func, IntoIden, Query, SelectStatement},
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
+    sea_query::{
+        Alias, Expr, ExprTrait, Func, IntoIden, PostgresQueryBuilder, Query, SelectStatement,
+    },
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Statement,
     StatementBuilder,
 };
 
@@ -283,7 +285,9 @@ impl Counts<'_> {
             case::Entity,
             case::Column::PersonId,
             self.folded(reported.clone()),
-            Condition::all().add(reported.lte(self.to_day)),
+            Condition::all()
+                .add(reported.lte(self.to_day))
+                .add(self.instant_until(case::Column::ReportedAt)),
             [
                 classified(CaseClassification::Suspected),
                 classified(CaseClassification::Confirmed),
@@ -313,41 +317,39 @@ impl Counts<'_> {
                 .add(stopped.lte(self.to_day)),
             [every(), Expr::val(0), Expr::val(0)],
         );
-        let flow = |entity_day: Expr| {
-            Condition::all()
-                .add(entity_day.clone().gte(self.from_day))
-                .add(entity_day.lte(self.to_day))
-        };
+        // A flow counts on the day it happened, within the period: a plain range on the
+        // instant, which the planner can estimate and an index can serve.
         let traced = self.instant_day(contact::Entity, contact::Column::CreatedAt);
         let contacts = self.grouped(
             contact::Entity,
             contact::Column::PersonId,
-            traced.clone(),
-            flow(traced),
+            traced,
+            self.instant_within(contact::Column::CreatedAt),
             [every(), Expr::val(0), Expr::val(0)],
         );
         let measured = self.instant_day(health_check::Entity, health_check::Column::MeasuredAt);
         let fevers = self.grouped(
             health_check::Entity,
             health_check::Column::PersonId,
-            measured.clone(),
-            flow(measured).add(health_check::Column::Fever.eq(true)),
+            measured,
+            self.instant_within(health_check::Column::MeasuredAt)
+                .add(health_check::Column::Fever.eq(true)),
             [every(), Expr::val(0), Expr::val(0)],
         );
         let created = self.instant_day(task::Entity, task::Column::CreatedAt);
         let tasks_opened = self.grouped(
             task::Entity,
             task::Column::PersonId,
-            created.clone(),
-            flow(created),
+            created,
+            self.instant_within(task::Column::CreatedAt),
             [every(), Expr::val(0), Expr::val(0)],
         );
         let closed = self.instant_day(task::Entity, task::Column::ClosedAt);
         let tasks_closed = self.grouped(
             task::Entity,
             task::Column::PersonId,
-            closed.clone(),
-            flow(closed).add(task::Column::ClosedAt.is_not_null()),
+            closed,
+            self.instant_within(task::Column::ClosedAt),
             [every(), Expr::val(0), Expr::val(0)],
         );
         let checks_credited = self.checks_credited();
@@ -368,11 +370,19 @@ impl Counts<'_> {
         db: &impl ConnectionTrait,
         statement: SelectStatement,
     ) -> AppResult<Vec<Group>> {
-        Ok(
-            Group::find_by_statement(StatementBuilder::build(&statement, &self.backend))
-                .all(db)
-                .await?,
-        )
+        // On PostgreSQL, values inline, not as parameters: it would otherwise switch to a
+        // generic plan after five runs, estimate a handful of rows for a district's
+        // fortnight, and pick a plan a hundred times too slow. Every value here is the
+        // server's own (numbers, instants, validated paths), quoted by the query builder.
+        // SQLite plans each statement afresh, and compares instants as the text the driver
+        // writes, so there they stay parameters.
+        let built = match self.backend {
+            DbBackend::Postgres => {
+                Statement::from_string(self.backend, statement.to_string(PostgresQueryBuilder))
+            }
+            _ => StatementBuilder::build(&statement, &self.backend),
+        };
+        Ok(Group::find_by_statement(built).all(db).await?)
     }
 
     /// The local day of an instant column, as days since 1970-01-01.
@@ -382,7 +392,9 @@ impl Counts<'_> {
         C: IntoIden + Copy + 'static,
     {
         let template = match self.backend {
-            DbBackend::Postgres => "CAST(FLOOR((EXTRACT(EPOCH FROM $1) + $2) / 86400) AS BIGINT)",
+            // date_part is double precision; EXTRACT is numeric, several times slower
+            // over the hundreds of thousands of checks of a district's fortnight.
+            DbBackend::Postgres => "CAST(FLOOR((date_part('epoch', $1) + $2) / 86400) AS BIGINT)",
             // SQLite's placeholders are `?`, in order.
             _ => "((CAST(strftime('%s', ?) AS INTEGER) + ?) / 86400)",
         };
@@ -390,6 +402,23 @@ impl Counts<'_> {
             template,
             [Expr::col((entity, column)), Expr::val(self.offset_secs)],
         )
+    }
+
+    /// The instant the local day `day` starts.
+    fn day_start(&self, day: i64) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::from_timestamp(day * 86_400 - self.offset_secs, 0).unwrap_or_default()
+    }
+
+    /// `column` lies before the end of the period, as a plain range on the column: the day
+    /// expressions above cannot use an index nor give the planner an estimate, this can.
+    fn instant_until<C: ColumnTrait>(&self, column: C) -> Condition {
+        Condition::all().add(column.lt(self.day_start(self.to_day + 1)))
+    }
+
+    /// `column` lies within the period, as a plain range on the column.
+    fn instant_within<C: ColumnTrait>(&self, column: C) -> Condition {
+        self.instant_until(column)
+            .add(column.gte(self.day_start(self.from_day)))
     }
 
     /// A date column as days since 1970-01-01.
@@ -493,8 +522,7 @@ impl Counts<'_> {
                     ),
             )
             .cond_where(scope::within(person::Column::ResidencePath, self.unit))
-            .and_where(measured.clone().gte(self.from_day))
-            .and_where(measured.lte(self.to_day))
+            .cond_where(self.instant_within(health_check::Column::MeasuredAt))
             .to_owned();
         let per_person = Query::select()
             .column(Alias::new("bucket"))
@@ -530,9 +558,11 @@ fn summed(rows: SelectStatement) -> SelectStatement {
             Expr::case(column.clone().ne(0), column).finally(Expr::val(Option::<i32>::None)),
         )
     };
+    // Values are inlined (see `run`), and a bare literal is a 32-bit integer to PostgreSQL.
+    let wide = |name: &str| Expr::col(Alias::new(name)).cast_as(Alias::new("BIGINT"));
     Query::select()
-        .column(Alias::new("bucket"))
-        .column(Alias::new("day"))
+        .expr_as(wide("bucket"), Alias::new("bucket"))
+        .expr_as(wide("day"), Alias::new("day"))
         .expr_as(counted("a"), Alias::new("a"))
         .expr_as(counted("b"), Alias::new("b"))
         .expr_as(counted("c"), Alias::new("c"))
