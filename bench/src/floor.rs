@@ -209,19 +209,24 @@ impl Floor {
         Ok(1)
     }
 
-    /// Files the reads of one request in one statement, as the server does; the
-    /// statements run (none when nothing was read).
+    /// Files the reads of one request in one statement, as the server does: one event per
+    /// kind of record, naming the one record or the several; the statements run (none when
+    /// nothing was read).
     async fn file_reads(
         &self,
         ctx: &Ctx,
         operation: &str,
         reads: &[(&str, Vec<i64>)],
     ) -> Result<u64, sqlx::Error> {
-        let (types, ids): (Vec<String>, Vec<i64>) = reads
+        let events: Vec<serde_json::Value> = reads
             .iter()
-            .flat_map(|(kind, ids)| ids.iter().map(move |id| ((*kind).to_owned(), *id)))
-            .unzip();
-        if ids.is_empty() {
+            .filter(|(_, ids)| !ids.is_empty())
+            .map(|(kind, ids)| match ids.as_slice() {
+                [one] => serde_json::json!({ "t": kind, "i": one }),
+                many => serde_json::json!({ "t": kind, "j": many }),
+            })
+            .collect();
+        if events.is_empty() {
             return Ok(0);
         }
         let request = format!(
@@ -230,41 +235,19 @@ impl Floor {
             ctx.counter.fetch_add(1, Ordering::Relaxed)
         );
         let city = &ctx.sample.city;
-        let now = Utc::now();
-        match &self.db {
-            Db::Postgres(pool) => {
-                sqlx::query(self.audit.clone())
-                    .bind(now)
-                    .bind("loadgen-floor")
-                    .bind("HEALTH")
-                    .bind("OPERATOR")
-                    .bind(&city.path)
-                    .bind(operation)
-                    .bind(&request)
-                    .bind(&types)
-                    .bind(&ids)
-                    .execute(pool)
-                    .await?;
-            }
-            Db::Sqlite(pool) => {
-                let pairs: Vec<serde_json::Value> = types
-                    .iter()
-                    .zip(&ids)
-                    .map(|(t, i)| serde_json::json!([t, i]))
-                    .collect();
-                sqlx::query(self.audit.clone())
-                    .bind(now)
-                    .bind("loadgen-floor")
-                    .bind("HEALTH")
-                    .bind("OPERATOR")
-                    .bind(&city.path)
-                    .bind(operation)
-                    .bind(&request)
-                    .bind(serde_json::Value::Array(pairs).to_string())
-                    .execute(pool)
-                    .await?;
-            }
-        }
+        let events = serde_json::Value::Array(events).to_string();
+        on_pool!(&self.db, |pool| sqlx::query(self.audit.clone())
+            .bind(Utc::now())
+            .bind("loadgen-floor")
+            .bind("HEALTH")
+            .bind("OPERATOR")
+            .bind(&city.path)
+            .bind(operation)
+            .bind(&request)
+            .bind(&events)
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
         Ok(1)
     }
 }
@@ -374,12 +357,14 @@ const FOLLOW_UPS: &str = "SELECT id, kind, start_date, planned_end_date, \
 ) due WHERE checks < $6 ORDER BY id LIMIT $7";
 
 const AUDIT_POSTGRES: &str = "INSERT INTO audit_event \
-  (at, subject, agency, role, actor_path, operation, entity_type, entity_id, request_id) \
-  SELECT $1, $2, $3, $4, $5, $6, e.t, e.i, $7 FROM unnest($8::text[], $9::bigint[]) AS e(t, i)";
+  (at, subject, agency, role, actor_path, operation, entity_type, entity_id, entity_ids, request_id) \
+  SELECT $1, $2, $3, $4, $5, $6, e.t, e.i, e.j, $7 \
+  FROM jsonb_to_recordset($8::jsonb) AS e(t text, i bigint, j jsonb)";
 
 const AUDIT_SQLITE: &str = "INSERT INTO audit_event \
-  (at, subject, agency, role, actor_path, operation, entity_type, entity_id, request_id) \
-  SELECT $1, $2, $3, $4, $5, $6, json_extract(value, '$[0]'), json_extract(value, '$[1]'), $7 \
+  (at, subject, agency, role, actor_path, operation, entity_type, entity_id, entity_ids, request_id) \
+  SELECT $1, $2, $3, $4, $5, $6, json_extract(value, '$.t'), json_extract(value, '$.i'), \
+         json_extract(value, '$.j'), $7 \
   FROM json_each($8)";
 
 fn json_ids(ids: &[i64]) -> String {

@@ -18,9 +18,12 @@ pub struct Model {
     /// The GraphQL operation, e.g. `query persons` or `mutation registerPerson`.
     pub operation: String,
     pub entity_type: String,
-    /// The record read or written; one event per record, so "who saw this person" is one
-    /// indexed look-up. Operations that touch no single record leave it empty.
+    /// The record read or written, when the event concerns exactly one.
     pub entity_id: Option<i64>,
+    /// The records, as a JSON array of ids, when the event concerns several: the records of
+    /// one kind that one request read, or that one write wrote. Either this or
+    /// `entity_id` or neither, never both; "who saw this person" looks in both.
+    pub entity_ids: Option<Json>,
     pub reason: Option<String>,
     pub grant_id: Option<i64>,
     /// Correlates the events of one HTTP request.

@@ -27,6 +27,8 @@ mod m20261123_000015_make_audit_append_only;
 mod m20261123_000016_add_checkpoint_destination;
 mod m20261123_000017_create_change_log;
 mod m20261202_000018_order_change_log_by_transaction;
+mod m20261202_000019_group_audit_records;
+mod m20261202_000020_index_fevers;
 
 pub struct Migrator;
 
@@ -52,6 +54,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000016_add_checkpoint_destination::Migration),
             Box::new(m20261123_000017_create_change_log::Migration),
             Box::new(m20261202_000018_order_change_log_by_transaction::Migration),
+            Box::new(m20261202_000019_group_audit_records::Migration),
+            Box::new(m20261202_000020_index_fevers::Migration),
         ]
     }
 }

@@ -2,15 +2,18 @@
 //!
 //! Writes are audited inside the transaction of the write they record ([`Actor::record_write`]),
 //! so a write is never committed without its event nor an event without its write. Reads are
-//! collected while a request runs ([`Actor::record_reads`]) and written in one statement
-//! before the response leaves the server ([`Actor::flush_reads`]); if that fails the client
+//! collected while a request runs ([`Actor::record_reads`]) and written in one statement, one
+//! event per kind of record, before the response leaves the server ([`Actor::flush_reads`]); if that fails the client
 //! gets an error instead of the data.
 
-use std::{collections::BTreeSet, sync::Mutex};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    sync::Mutex,
+};
 
 use chrono::Utc;
 use entity::audit_event;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbBackend, EntityTrait, Statement};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 
 use crate::{
     auth::Principal,
@@ -105,10 +108,10 @@ impl Actor {
         Ok(())
     }
 
-    /// Writes the collected read events in one statement, however many records the request
-    /// returned: the records travel as one JSON array parameter, unpacked by the database
-    /// (`jsonb_to_recordset` on PostgreSQL, `json_each` on SQLite). Called once per request,
-    /// before responding.
+    /// Writes the collected reads in one statement before responding: one event per kind of
+    /// record (and grant) the request read, naming all its records, so a page of 50 cases
+    /// with their contacts files a handful of rows, not one per record (see
+    /// `m20261202_000019_group_audit_records`). Called once per request.
     pub async fn flush_reads(&self, db: &impl ConnectionTrait) -> AppResult<usize> {
         let reads: Vec<ReadRecord> = {
             let mut guard = self
@@ -120,40 +123,23 @@ impl Actor {
         if reads.is_empty() {
             return Ok(0);
         }
-        let records: Vec<serde_json::Value> = reads
-            .iter()
-            .map(|r| serde_json::json!({ "t": r.entity_type, "i": r.entity_id, "g": r.grant_id }))
-            .collect();
-        let principal = &self.principal;
-        let backend = db.get_database_backend();
-        let sql = match backend {
-            DbBackend::Postgres => {
-                "INSERT INTO audit_event (at, subject, agency, role, actor_path, operation, entity_type, entity_id, grant_id, request_id) \
-                 SELECT $1, $2, $3, $4, $5, $6, e.t, e.i, e.g, $7 \
-                 FROM jsonb_to_recordset($8::jsonb) AS e(t text, i bigint, g bigint)"
-            }
-            _ => {
-                "INSERT INTO audit_event (at, subject, agency, role, actor_path, operation, entity_type, entity_id, grant_id, request_id) \
-                 SELECT ?, ?, ?, ?, ?, ?, json_extract(value, '$.t'), json_extract(value, '$.i'), json_extract(value, '$.g'), ? \
-                 FROM json_each(?)"
-            }
-        };
-        let values: Vec<sea_orm::Value> = vec![
-            Utc::now().into(),
-            principal.subject.clone().into(),
-            principal.agency.as_str().into(),
-            principal.role.as_str().into(),
-            principal.jurisdiction().as_str().into(),
-            self.operation().into(),
-            self.request_id.clone().into(),
-            serde_json::Value::Array(records).to_string().into(),
-        ];
-        db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
-            .await?;
+        let operation = self.operation();
+        let mut grouped: BTreeMap<(&'static str, Option<i64>), Vec<i64>> = BTreeMap::new();
+        for read in &reads {
+            let ids = grouped
+                .entry((read.entity_type, read.grant_id))
+                .or_default();
+            ids.extend(read.entity_id);
+        }
+        let rows = grouped.into_iter().map(|((entity_type, grant_id), ids)| {
+            self.event(&operation, entity_type, &ids, None, grant_id)
+        });
+        audit_event::Entity::insert_many(rows).exec(db).await?;
         Ok(reads.len())
     }
 
-    /// Appends write events, one per record, on the caller's transaction.
+    /// Appends the event of a write, naming every record it wrote, on the caller's
+    /// transaction, and the records to the change log.
     pub async fn record_write(
         &self,
         txn: &impl ConnectionTrait,
@@ -163,26 +149,27 @@ impl Actor {
         reason: Option<&str>,
     ) -> AppResult<()> {
         let operation = format!("mutation {operation}");
-        let rows: Vec<_> = if ids.is_empty() {
-            vec![self.event(&operation, entity_type, None, reason, None)]
-        } else {
-            ids.iter()
-                .map(|id| self.event(&operation, entity_type, Some(*id), reason, None))
-                .collect()
-        };
-        audit_event::Entity::insert_many(rows).exec(txn).await?;
+        audit_event::Entity::insert(self.event(&operation, entity_type, ids, reason, None))
+            .exec_without_returning(txn)
+            .await?;
         crate::events::change_log::append(txn, entity_type, ids, &operation).await
     }
 
+    /// One event about `ids`: the one record in `entity_id`, several in `entity_ids`.
     fn event(
         &self,
         operation: &str,
         entity_type: &str,
-        entity_id: Option<i64>,
+        ids: &[i64],
         reason: Option<&str>,
         grant_id: Option<i64>,
     ) -> audit_event::ActiveModel {
         let principal = &self.principal;
+        let (entity_id, entity_ids) = match ids {
+            [] => (None, None),
+            [one] => (Some(*one), None),
+            many => (None, Some(serde_json::Value::from(many.to_vec()))),
+        };
         audit_event::ActiveModel {
             at: Set(Utc::now()),
             subject: Set(principal.subject.clone()),
@@ -192,6 +179,7 @@ impl Actor {
             operation: Set(operation.to_owned()),
             entity_type: Set(entity_type.to_owned()),
             entity_id: Set(entity_id),
+            entity_ids: Set(entity_ids),
             reason: Set(reason.map(str::to_owned)),
             grant_id: Set(grant_id),
             request_id: Set(self.request_id.clone()),

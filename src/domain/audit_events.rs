@@ -2,7 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use entity::{audit_event, Agency};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    sea_query::Expr, ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 
 use super::pagination::{Page, PageRequest};
 use crate::{
@@ -48,7 +51,14 @@ pub async fn list(
         select = select.filter(audit_event::Column::EntityType.eq(entity_type.as_str()));
     }
     if let Some(entity_id) = filter.entity_id {
-        select = select.filter(audit_event::Column::EntityId.eq(entity_id));
+        select = select.filter(
+            Condition::any()
+                .add(audit_event::Column::EntityId.eq(entity_id))
+                .add(names_among_several(
+                    state.db.get_database_backend(),
+                    entity_id,
+                )),
+        );
     }
     if let Some(request_id) = &filter.request_id {
         select = select.filter(audit_event::Column::RequestId.eq(request_id.as_str()));
@@ -67,4 +77,20 @@ pub async fn list(
         .await?;
     actor.record_list_read("AuditEvent")?;
     Ok(Page::from_overfetch(rows, page.first))
+}
+
+/// The event names `entity_id` among the several records it concerns: through the GIN index
+/// on PostgreSQL; on SQLite by looking into each array of the events the other conditions
+/// leave.
+fn names_among_several(backend: DbBackend, entity_id: i64) -> Expr {
+    match backend {
+        DbBackend::Postgres => Expr::cust_with_values(
+            r#""audit_event"."entity_ids" @> jsonb_build_array($1::bigint)"#,
+            [entity_id],
+        ),
+        _ => Expr::cust_with_values(
+            r#"EXISTS (SELECT 1 FROM json_each("audit_event"."entity_ids") WHERE json_each.value = ?)"#,
+            [entity_id],
+        ),
+    }
 }

@@ -103,9 +103,34 @@ impl AuditEvent {
         &self.0.entity_type
     }
 
-    /// The record read or written, if the action concerned one record.
+    /// The record read or written, when the action concerned exactly one record. When it
+    /// concerned several (a page of cases and their contacts, a batch of checks), this is
+    /// empty and `entityIds` lists them.
     async fn entity_id(&self) -> Option<ID> {
         self.0.entity_id.map(|id| ID::from(id.to_string()))
+    }
+
+    /// Every record of `entityType` the action read or wrote: the one of `entityId`, or the
+    /// several one request read or one write wrote together. Empty for actions that
+    /// concerned no single record, such as reading the audit trail.
+    async fn entity_ids(&self) -> Vec<ID> {
+        let several = self
+            .0
+            .entity_ids
+            .as_ref()
+            .and_then(serde_json::Value::as_array)
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(serde_json::Value::as_i64)
+                    .collect::<Vec<i64>>()
+            })
+            .unwrap_or_default();
+        self.0
+            .entity_id
+            .into_iter()
+            .chain(several)
+            .map(|id| ID::from(id.to_string()))
+            .collect()
     }
 
     /// The reason given, e.g. for a relocation or a break-the-glass grant.
@@ -130,6 +155,7 @@ pub struct AuditEventFilter {
     subject: Option<String>,
     agency: Option<Agency>,
     entity_type: Option<String>,
+    /// Events that name this record, alone or among others.
     entity_id: Option<ID>,
     request_id: Option<String>,
     /// From this time on (inclusive).

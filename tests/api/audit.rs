@@ -10,7 +10,8 @@ use crate::{
     helpers::{assert_ok, error_code, spawn_app, TestApp},
 };
 
-/// (operation prefix, entity id) pairs the auditor can see, for events of `subject`.
+/// (operation, entity id) pairs the auditor can see, for events of `subject`: an event
+/// naming several records gives one pair per record.
 async fn trail(app: &TestApp, subject: &str) -> Vec<(String, String)> {
     let auditor = app.token(Agency::Health, Role::Auditor, "DEMO");
     let mut events = Vec::new();
@@ -20,7 +21,7 @@ async fn trail(app: &TestApp, subject: &str) -> Vec<(String, String)> {
             .gql(
                 &auditor,
                 "query($s: String!, $after: String) { auditEvents(first: 100, after: $after, filter: { subject: $s }) {
-                    edges { node { operation entityType entityId subject agency role requestId } }
+                    edges { node { operation entityType entityId entityIds subject agency role requestId } }
                     pageInfo { hasNextPage endCursor } } }",
                 json!({ "s": subject, "after": after }),
             )
@@ -32,10 +33,23 @@ async fn trail(app: &TestApp, subject: &str) -> Vec<(String, String)> {
             assert_eq!(node["entityType"], "Person");
             assert_eq!(node["agency"], "COMMUNITY");
             assert_eq!(node["role"], "OPERATOR");
-            events.push((
-                node["operation"].as_str().unwrap().to_owned(),
-                node["entityId"].as_str().unwrap_or_default().to_owned(),
-            ));
+            let ids: Vec<&str> = node["entityIds"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|id| id.as_str().unwrap())
+                .collect();
+            // One record in entityId, several only in entityIds.
+            match ids.as_slice() {
+                [one] => assert_eq!(node["entityId"], *one),
+                _ => assert_eq!(node["entityId"], Value::Null),
+            }
+            for id in ids {
+                events.push((
+                    node["operation"].as_str().unwrap().to_owned(),
+                    id.to_owned(),
+                ));
+            }
         }
         if !page["pageInfo"]["hasNextPage"].as_bool().unwrap() {
             return events;
@@ -152,6 +166,74 @@ async fn every_record_returned_and_every_write_is_on_the_audit_trail() {
         1,
         "the refused update left no event"
     );
+}
+
+#[tokio::test]
+async fn a_request_files_one_event_per_kind_and_each_record_finds_it() {
+    let app = spawn_app().await;
+    let subject = "grid-worker-grouped";
+    let token = app.token_for(Agency::Community, Role::Operator, COMMUNITY, subject);
+    let page = app
+        .gql(
+            &token,
+            "{ persons(first: 20) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_ok(&page);
+    let ids: Vec<String> = page["data"]["persons"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(ids.len() >= 3, "{page}");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM audit_event WHERE subject = '{subject}'"
+        ))
+        .await,
+        1,
+        "the persons read in one request are one event"
+    );
+
+    // Each of them finds that event by its own id, through the index of either backend.
+    let auditor = app.token(Agency::Health, Role::Auditor, "DEMO");
+    for id in &ids {
+        let found = app
+            .gql(
+                &auditor,
+                "query($id: ID!) { auditEvents(first: 10, filter: { entityType: \"Person\", entityId: $id }) {
+                    edges { node { subject entityId entityIds } } } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_ok(&found);
+        let events = found["data"]["auditEvents"]["edges"].as_array().unwrap();
+        let mine: Vec<&Value> = events
+            .iter()
+            .map(|e| &e["node"])
+            .filter(|n| n["subject"] == subject)
+            .collect();
+        assert_eq!(mine.len(), 1, "{id}: {events:?}");
+        assert_eq!(mine[0]["entityId"], Value::Null);
+        let named: BTreeSet<&str> = mine[0]["entityIds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(named, ids.iter().map(String::as_str).collect());
+    }
+    // A person the request did not read does not find it.
+    let other = app
+        .gql(
+            &auditor,
+            "query($id: ID!) { auditEvents(first: 10, filter: { entityId: $id, subject: \"grid-worker-grouped\" }) { edges { node { id } } } }",
+            json!({ "id": "999999" }),
+        )
+        .await;
+    assert_eq!(other["data"]["auditEvents"]["edges"], json!([]));
 }
 
 #[tokio::test]

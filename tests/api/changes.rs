@@ -208,11 +208,11 @@ async fn each_reader_gets_only_the_changes_in_its_reach_masked_as_its_queries_ma
 
     // Every record the community was shown is on the audit trail as its read.
     let reads = app
-        .count(&format!(
-            "SELECT COUNT(*) FROM audit_event WHERE subject = 'test-COMMUNITY-OPERATOR-{COMMUNITY}' \
-             AND operation LIKE 'query%changes%' AND entity_type = 'Person' AND entity_id = {}",
-            inside.id
-        ))
+        .audited_reads(
+            &format!("test-COMMUNITY-OPERATOR-{COMMUNITY}"),
+            "Person",
+            &inside.id,
+        )
         .await;
     assert!(reads >= 1, "the feed's reads are audited");
 }

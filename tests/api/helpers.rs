@@ -203,6 +203,32 @@ impl TestApp {
     pub fn statements(&self) -> u64 {
         self.state.statements.get()
     }
+
+    /// Read events (not writes) of `subject` that name the record, alone or among others, as a city
+    /// auditor finds them through `auditEvents`.
+    pub async fn audited_reads(&self, subject: &str, entity_type: &str, id: &str) -> usize {
+        let auditor = self.token(Agency::Health, Role::Auditor, "DEMO");
+        let response = self
+            .gql(
+                &auditor,
+                "query($s: String!, $t: String!, $id: ID!) {
+                    auditEvents(first: 100, filter: { subject: $s, entityType: $t, entityId: $id }) {
+                        edges { node { operation } } } }",
+                json!({ "s": subject, "t": entity_type, "id": id }),
+            )
+            .await;
+        assert_ok(&response);
+        response["data"]["auditEvents"]["edges"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .filter(|e| {
+                e["node"]["operation"]
+                    .as_str()
+                    .is_some_and(|o| !o.starts_with("mutation"))
+            })
+            .count()
+    }
 }
 
 /// The error code of the first error, if any.

@@ -186,10 +186,11 @@ async fn alerts_reach_only_their_jurisdiction_masked_as_a_query_would_be() {
 
     // Each pushed alert and person is on the audit trail as read by its subscriber.
     let reads = app
-        .count(&format!(
-            "SELECT COUNT(*) FROM audit_event WHERE subject = 'test-COMMUNITY-OPERATOR-DEMO-01-01-01' AND entity_type = 'Person' AND entity_id = {} AND operation NOT LIKE 'mutation%'",
-            resident_a.id
-        ))
+        .audited_reads(
+            "test-COMMUNITY-OPERATOR-DEMO-01-01-01",
+            "Person",
+            &resident_a.id,
+        )
         .await;
     assert!(reads >= 1, "the pushed person was not filed as read");
 }
