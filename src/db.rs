@@ -45,6 +45,10 @@ pub async fn connect(
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
+        // sqlx pings a connection when it returns to the pool; pinging it again when taken
+        // out cost a round trip per statement. Only a connection idle long enough for a
+        // restart or a firewall to have cut it is pinged before use.
+        .test_before_acquire_if_idle_for(Duration::from_secs(10))
         .sqlx_logging(false)
         // WAL lets readers run beside the one writer; the busy timeout makes a writer wait
         // for the lock instead of failing.

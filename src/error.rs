@@ -96,10 +96,36 @@ pub fn loggable(err: &dyn std::error::Error) -> String {
 
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
-        match err {
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Self::Unavailable(err),
-            other => Self::Internal(Box::new(other)),
+        if is_connection_lost(&err) {
+            Self::Unavailable(err)
+        } else {
+            Self::Internal(Box::new(err))
         }
+    }
+}
+
+/// The database could not be reached, or the connection broke under the statement: the
+/// client may try again, unlike an error of the statement itself. A pooled connection is
+/// not pinged before each use (src/db.rs), so a database restarted or cut off shows first
+/// here, as an I/O error or as the server's "terminating connection" (SQLSTATE class 57P,
+/// and 08 for connection exceptions).
+fn is_connection_lost(err: &DbErr) -> bool {
+    use sea_orm::{sqlx, RuntimeErr};
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)) => {
+            match e.as_ref() {
+                sqlx::Error::Io(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed => true,
+                sqlx::Error::Database(db) => db
+                    .code()
+                    .is_some_and(|code| code.starts_with("57P") || code.starts_with("08")),
+                _ => false,
+            }
+        }
+        _ => false,
     }
 }
 
@@ -149,6 +175,21 @@ fn is_sqlite_unique_message_for(message: &str, index_name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_broken_connection_is_unavailable_and_a_bad_statement_is_internal() {
+        use sea_orm::{sqlx, RuntimeErr};
+        use std::sync::Arc;
+        let broken = DbErr::Query(RuntimeErr::SqlxError(Arc::new(sqlx::Error::Io(
+            std::io::Error::from(std::io::ErrorKind::ConnectionReset),
+        ))));
+        assert_eq!(AppError::from(broken).code(), "UNAVAILABLE");
+        let timed_out = DbErr::Exec(RuntimeErr::SqlxError(Arc::new(sqlx::Error::PoolTimedOut)));
+        assert_eq!(AppError::from(timed_out).code(), "UNAVAILABLE");
+        let bad = DbErr::Query(RuntimeErr::SqlxError(Arc::new(sqlx::Error::RowNotFound)));
+        assert_eq!(AppError::from(bad).code(), "INTERNAL");
+        assert_eq!(AppError::from(DbErr::Custom("x".into())).code(), "INTERNAL");
+    }
 
     #[test]
     fn logged_database_errors_carry_no_personal_values() {
