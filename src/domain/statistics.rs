@@ -353,28 +353,15 @@ impl Counts<'_> {
             [every(), Expr::val(0), Expr::val(0)],
         );
         let checks_credited = self.checks_credited();
-        // Side by side on the pool's connections: the eight statements share nothing, and
-        // a request then takes as long as its slowest, not their sum.
-        let (cases, contacts, starts, ends, checks_credited, fevers, tasks_opened, tasks_closed) =
-            tokio::try_join!(
-                self.run(db, cases),
-                self.run(db, contacts),
-                self.run(db, starts),
-                self.run(db, ends),
-                self.run(db, checks_credited),
-                self.run(db, fevers),
-                self.run(db, tasks_opened),
-                self.run(db, tasks_closed),
-            )?;
         Ok(Rows {
-            cases,
-            contacts,
-            starts,
-            ends,
-            checks_credited,
-            fevers,
-            tasks_opened,
-            tasks_closed,
+            cases: self.run(db, cases).await?,
+            contacts: self.run(db, contacts).await?,
+            starts: self.run(db, starts).await?,
+            ends: self.run(db, ends).await?,
+            checks_credited: self.run(db, checks_credited).await?,
+            fevers: self.run(db, fevers).await?,
+            tasks_opened: self.run(db, tasks_opened).await?,
+            tasks_closed: self.run(db, tasks_closed).await?,
         })
     }
 
