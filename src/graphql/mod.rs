@@ -20,6 +20,7 @@ pub mod limits;
 pub mod loaders;
 mod me;
 mod org_units;
+mod parse_cache;
 pub mod persisted;
 mod persons;
 mod prefetch;
@@ -117,6 +118,8 @@ pub fn build_schema(
             max_input_depth: config.max_input_depth,
         })
         .extension(ApolloPersistedQueries::new(persisted))
+        // Innermost: replaces only the parse; every check above still runs.
+        .extension(parse_cache::ParseCache::new())
         .finish()
 }
 

@@ -68,8 +68,7 @@ async fn a_query_sent_once_can_then_be_sent_by_its_hash() {
     assert!(
         refused["errors"][0]["message"]
             .as_str()
-            .unwrap()
-            .starts_with("Unknown field"),
+            .is_some_and(|m| m.starts_with("Unknown field")),
         "{refused}"
     );
 }
@@ -134,4 +133,26 @@ async fn app_tokens_run_only_registered_operations() {
         .await;
     assert!(free.get("errors").is_none(), "{free}");
     let _ = std::fs::remove_file(&path);
+}
+
+#[tokio::test]
+async fn a_parsed_query_kept_for_one_agency_is_still_refused_to_another() {
+    let app = spawn_app().await;
+    let query = json!({ "query": "{ persons(first: 1) { edges { node { documentNumber } } } }" });
+    let health = app.token(Agency::Health, Role::Operator, "DEMO");
+    let command = app.token(Agency::Command, Role::Operator, "DEMO");
+    // The same text again and again: parsed once, then taken from the server's cache, and
+    // the policy still walks it for each principal.
+    for _ in 0..3 {
+        let (_, seen) = app.post_graphql(Some(&health), &query).await;
+        assert!(seen.get("errors").is_none(), "{seen}");
+        let (_, refused) = app.post_graphql(Some(&command), &query).await;
+        assert!(
+            refused["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("Unknown field")),
+            "{refused}"
+        );
+        assert!(refused["data"].is_null(), "{refused}");
+    }
 }
