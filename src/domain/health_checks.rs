@@ -11,10 +11,10 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::{health_check, person, quarantine, AlertKind};
 use sea_orm::{
     prelude::Expr,
-    sea_query::{ExprTrait, Query},
+    sea_query::{ExprTrait, IntoCondition, Query},
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, Order, QueryFilter,
-    QueryOrder, QuerySelect, TryInsertResult,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, JoinType, Order,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait, TryInsertResult,
 };
 
 use super::{
@@ -140,7 +140,8 @@ async fn record_in(
         .into_iter()
         .collect();
 
-    // Three reads for the whole batch: earlier submissions, persons in scope, observations.
+    // Two reads for the whole batch: earlier submissions, then the persons in scope with
+    // their active observation.
     let mut earlier: HashMap<String, health_check::Model> = if keys.is_empty() {
         HashMap::new()
     } else {
@@ -153,36 +154,39 @@ async fn record_in(
             .map(|check| (check.idempotency_key.clone(), check))
             .collect()
     };
-    let residences: HashMap<i64, String> = if person_ids.is_empty() {
-        HashMap::new()
+    let in_scope: Vec<(i64, String, Option<i64>)> = if person_ids.is_empty() {
+        Vec::new()
     } else {
         person::Entity::find()
             .select_only()
             .column(person::Column::Id)
             .column(person::Column::ResidencePath)
+            .column(quarantine::Column::Id)
+            .join(
+                JoinType::LeftJoin,
+                quarantine::Relation::Person
+                    .def()
+                    .rev()
+                    .on_condition(|_, observation| {
+                        Expr::col((observation, quarantine::Column::IsActive))
+                            .eq(true)
+                            .into_condition()
+                    }),
+            )
             .filter(person::Column::Id.is_in(person_ids.iter().copied()))
             .filter(scope::persons_in_jurisdiction(principal))
-            .into_tuple::<(i64, String)>()
+            .into_tuple()
             .all(txn)
             .await?
-            .into_iter()
-            .collect()
     };
-    let observations: HashMap<i64, i64> = if person_ids.is_empty() {
-        HashMap::new()
-    } else {
-        quarantine::Entity::find()
-            .select_only()
-            .column(quarantine::Column::PersonId)
-            .column(quarantine::Column::Id)
-            .filter(quarantine::Column::PersonId.is_in(person_ids.iter().copied()))
-            .filter(quarantine::Column::IsActive.eq(true))
-            .into_tuple::<(i64, i64)>()
-            .all(txn)
-            .await?
-            .into_iter()
-            .collect()
-    };
+    let residences: HashMap<i64, String> = in_scope
+        .iter()
+        .map(|(id, path, _)| (*id, path.clone()))
+        .collect();
+    let observations: HashMap<i64, i64> = in_scope
+        .iter()
+        .filter_map(|(id, _, observation)| observation.map(|o| (*id, o)))
+        .collect();
 
     let now = Utc::now();
     let mut to_insert = Vec::new();
