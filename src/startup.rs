@@ -129,6 +129,7 @@ pub async fn prepare_state(config: &Config) -> Result<Arc<AppState>, StartupErro
         settings: Settings::from_config(config)?,
         statements,
         events: crate::events::EventSource::new(&config.database_url),
+        statistics: Default::default(),
     }))
 }
 

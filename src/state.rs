@@ -24,6 +24,8 @@ pub struct AppState {
     pub statements: Arc<StatementCounter>,
     /// Live events for subscriptions.
     pub events: crate::events::EventSource,
+    /// Statistics being computed, shared by identical requests meanwhile.
+    pub statistics: crate::domain::statistics::Flights,
 }
 
 /// The configuration the domain layer needs.

@@ -10,6 +10,7 @@ pub mod chain;
 pub mod changes;
 pub mod checkpoints;
 pub mod clock;
+pub mod coalesce;
 pub mod contacts;
 pub mod daily_reports;
 pub mod duplicates;

@@ -20,7 +20,9 @@ use sea_orm::{
     StatementBuilder,
 };
 
-use super::{health_checks::CHECKS_PER_DAY, org_units::OrgUnit, values::OrgPath};
+use super::{
+    coalesce::Coalescer, health_checks::CHECKS_PER_DAY, org_units::OrgUnit, values::OrgPath,
+};
 use crate::{
     access::{self, scope, Access, Data},
     audit::Actor,
@@ -134,12 +136,18 @@ pub async fn compute(
     let query = Counts {
         backend: state.db.get_database_backend(),
         offset_secs: i64::from(state.settings.clock.offset.local_minus_utc()),
-        unit: &unit.path,
+        unit: unit.path.clone(),
         children: children.iter().map(|c| c.path.clone()).collect(),
         from_day,
         to_day,
     };
-    let rows = query.all(&state.db).await?;
+    // The same figures asked for while they are being computed are computed once.
+    let key = (unit.path.clone(), by_child, from_day, to_day);
+    let db = state.db.clone();
+    let rows = state
+        .statistics
+        .run(key, move || async move { query.all(&db).await })
+        .await?;
     let whole = assemble(&rows, None, from_day, to_day);
     Ok(Statistics {
         from,
@@ -164,9 +172,12 @@ pub async fn compute(
     })
 }
 
+/// Statistics being computed, by unit, children or not, and period.
+pub type Flights = Coalescer<(OrgPath, bool, i64, i64), Rows>;
+
 /// What the database returned, per kind of record: (bucket, day) → counts.
 #[derive(Debug, Default)]
-struct Rows {
+pub struct Rows {
     cases: Vec<Group>,
     contacts: Vec<Group>,
     starts: Vec<Group>,
@@ -253,10 +264,10 @@ fn assemble(rows: &Rows, bucket: Option<i64>, from_day: i64, to_day: i64) -> Vec
 }
 
 /// The statements, for one unit, its children and a period.
-struct Counts<'a> {
+struct Counts {
     backend: DbBackend,
     offset_secs: i64,
-    unit: &'a OrgPath,
+    unit: OrgPath,
     children: Vec<OrgPath>,
     from_day: i64,
     to_day: i64,
@@ -276,7 +287,7 @@ fn every() -> Expr {
     Expr::val(1)
 }
 
-impl Counts<'_> {
+impl Counts {
     async fn all(&self, db: &impl ConnectionTrait) -> AppResult<Rows> {
         let reported = self.instant_day(case::Entity, case::Column::ReportedAt);
         let classified =
@@ -482,7 +493,7 @@ impl Counts<'_> {
                 person::Entity,
                 Expr::col((person::Entity, person::Column::Id)).equals((entity, person_id)),
             )
-            .cond_where(scope::within(person::Column::ResidencePath, self.unit))
+            .cond_where(scope::within(person::Column::ResidencePath, &self.unit))
             .cond_where(condition)
             .to_owned();
         summed(rows)
@@ -521,7 +532,7 @@ impl Counts<'_> {
                             .add(ended.gt(measured.clone())),
                     ),
             )
-            .cond_where(scope::within(person::Column::ResidencePath, self.unit))
+            .cond_where(scope::within(person::Column::ResidencePath, &self.unit))
             .cond_where(self.instant_within(health_check::Column::MeasuredAt))
             .to_owned();
         let per_person = Query::select()
