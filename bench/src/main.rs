@@ -78,6 +78,11 @@ struct Args {
     #[arg(long, default_value_t = 20)]
     batch: usize,
 
+    /// Runs of the whole set of scenarios; with more than one, the table and `scenarios` in
+    /// the JSON give each figure's median (errors summed, memory the largest).
+    #[arg(long, default_value_t = 1)]
+    runs: usize,
+
     /// Also run the hand-written SQL floor of lookup, cases, follow-ups and statistics.
     #[arg(long)]
     floor: bool,
@@ -134,8 +139,8 @@ async fn main() {
 
 /// Runs the benchmark; `Ok(false)` when `--fail-on-errors` found errors.
 async fn run(args: Args) -> anyhow::Result<bool> {
-    if args.concurrency == 0 || args.users == 0 || args.batch == 0 {
-        bail!("--concurrency, --users and --batch must be at least 1");
+    if args.concurrency == 0 || args.users == 0 || args.batch == 0 || args.runs == 0 {
+        bail!("--concurrency, --users, --batch and --runs must be at least 1");
     }
     let http = client::http_client(args.concurrency.max(args.users) + 8)?;
     let metrics = Metrics::new(http.clone(), &args.url);
@@ -188,29 +193,54 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         Scenario::All => Scenario::EVERY.to_vec(),
         one => vec![one],
     };
-    let mut results = Vec::new();
-    for scenario in scenarios {
-        let result = run_scenario(&args, &ctx, &db, &metrics, window, scenario).await?;
-        eprintln!(
-            "{}: {:.1} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
-            result.scenario,
-            result.server.throughput_rps,
-            result.server.p50_ms,
-            result.server.p99_ms,
-            result.server.errors
-        );
-        results.push(result);
+    let mut runs: Vec<Vec<ScenarioResult>> = Vec::new();
+    for run in 1..=args.runs {
+        let mut results = Vec::new();
+        for &scenario in &scenarios {
+            let result = run_scenario(&args, &ctx, &db, &metrics, window, scenario).await?;
+            eprintln!(
+                "run {run}/{}: {}: {:.1} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
+                args.runs,
+                result.scenario,
+                result.server.throughput_rps,
+                result.server.p50_ms,
+                result.server.p99_ms,
+                result.server.errors
+            );
+            results.push(result);
+        }
+        if args.runs > 1 {
+            println!("run {run} of {}", args.runs);
+            print!("{}", report::table(&results));
+        }
+        runs.push(results);
     }
     db.close().await;
 
-    print!("{}", report::table(&results));
-    let errors: u64 = results.iter().map(ScenarioResult::errors).sum();
+    let figures: Vec<ScenarioResult> = if args.runs > 1 {
+        println!("median of {} runs", args.runs);
+        (0..scenarios.len())
+            .filter_map(|i| {
+                ScenarioResult::median(&runs.iter().filter_map(|r| r.get(i)).collect::<Vec<_>>())
+            })
+            .collect()
+    } else {
+        runs.pop().unwrap_or_default()
+    };
+    print!("{}", report::table(&figures));
+    let errors: u64 = runs
+        .iter()
+        .flatten()
+        .chain(&figures)
+        .map(ScenarioResult::errors)
+        .sum();
     if let Some(path) = &args.json {
         let report = Report {
             timestamp: started.to_rfc3339(),
             parameters: parameters(&args),
             sample: ctx.sample.describe(),
-            scenarios: results,
+            scenarios: figures,
+            runs,
         };
         let text = serde_json::to_string_pretty(&report)?;
         std::fs::write(path, text + "\n")
@@ -283,6 +313,7 @@ fn parameters(args: &Args) -> serde_json::Value {
         "mix": mixed::describe(args.users),
         "batch": args.batch,
         "floor": args.floor,
+        "runs": args.runs,
         "db_max_connections": args.db_max_connections,
         "local_utc_offset": args.local_utc_offset.to_string(),
     })

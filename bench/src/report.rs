@@ -169,7 +169,11 @@ pub struct Report {
     pub timestamp: String,
     pub parameters: serde_json::Value,
     pub sample: String,
+    /// The figures: the one run's, or with `--runs` the median of the runs.
     pub scenarios: Vec<ScenarioResult>,
+    /// Every run, when there were several.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<Vec<ScenarioResult>>,
 }
 
 fn opt(value: Option<f64>, decimals: usize) -> String {
@@ -251,4 +255,109 @@ fn row(out: &mut String, name: &str, f: &Figures, statements: Option<f64>, rss: 
         opt(statements, 2),
         opt(rss, 1),
     );
+}
+
+/// The middle value (the mean of the two middle ones for an even count).
+fn middle(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => 0.0,
+        _ if n % 2 == 1 => values[n / 2],
+        _ => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+impl Figures {
+    /// Each figure's median over runs; errors are summed, so one bad run shows.
+    fn median(runs: &[&Figures]) -> Self {
+        let of = |f: fn(&Figures) -> f64| middle(runs.iter().map(|r| f(r)).collect());
+        let checks: Vec<f64> = runs.iter().filter_map(|r| r.checks_per_s).collect();
+        let item_errors: Vec<u64> = runs.iter().filter_map(|r| r.item_errors).collect();
+        Self {
+            requests: of(|r| r.requests as f64).round() as u64,
+            throughput_rps: of(|r| r.throughput_rps),
+            checks_per_s: (!checks.is_empty()).then(|| middle(checks)),
+            p50_ms: of(|r| r.p50_ms),
+            p95_ms: of(|r| r.p95_ms),
+            p99_ms: of(|r| r.p99_ms),
+            max_ms: of(|r| r.max_ms),
+            mean_ms: of(|r| r.mean_ms),
+            errors: runs.iter().map(|r| r.errors).sum(),
+            item_errors: (!item_errors.is_empty()).then(|| item_errors.iter().sum()),
+            error_samples: runs
+                .iter()
+                .flat_map(|r| r.error_samples.iter().cloned())
+                .take(5)
+                .collect(),
+        }
+    }
+}
+
+impl ScenarioResult {
+    /// The median of repeated runs of one scenario: each figure's median, errors summed,
+    /// memory the largest seen, ratios to the floor taken between the medians.
+    pub fn median(runs: &[&ScenarioResult]) -> Option<Self> {
+        let first = runs.first()?;
+        let server = Figures::median(&runs.iter().map(|r| &r.server).collect::<Vec<_>>());
+        let per_request: Vec<f64> = runs
+            .iter()
+            .filter_map(|r| r.statements_per_request)
+            .collect();
+        // The mix's operations, matched by name: their order differs from run to run.
+        let operations = first
+            .operations
+            .iter()
+            .map(|op| Operation {
+                name: op.name.clone(),
+                figures: Figures::median(
+                    &runs
+                        .iter()
+                        .filter_map(|r| r.operations.iter().find(|o| o.name == op.name))
+                        .map(|o| &o.figures)
+                        .collect::<Vec<_>>(),
+                ),
+            })
+            .collect();
+        let floors: Vec<&Floor> = runs.iter().filter_map(|r| r.floor.as_ref()).collect();
+        let floor = (!floors.is_empty()).then(|| {
+            let figures = Figures::median(&floors.iter().map(|f| &f.figures).collect::<Vec<_>>());
+            let ratio = |server: f64, floor: f64| if floor > 0.0 { server / floor } else { 0.0 };
+            Floor {
+                ratio_p50: ratio(server.p50_ms, figures.p50_ms),
+                ratio_p99: ratio(server.p99_ms, figures.p99_ms),
+                ratio_throughput: ratio(server.throughput_rps, figures.throughput_rps),
+                statements_per_request: middle(
+                    floors.iter().map(|f| f.statements_per_request).collect(),
+                ),
+                figures,
+            }
+        });
+        Some(Self {
+            scenario: first.scenario.clone(),
+            clients: first.clients,
+            duration_s: first.duration_s,
+            server,
+            sql_statements: None,
+            statements_per_request: (!per_request.is_empty()).then(|| middle(per_request)),
+            max_rss_mb: runs
+                .iter()
+                .filter_map(|r| r.max_rss_mb)
+                .max_by(f64::total_cmp),
+            operations,
+            floor,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_median_of_three_is_the_middle_and_of_four_the_mean_of_the_middle_two() {
+        assert_eq!(middle(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(middle(vec![4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert_eq!(middle(vec![]), 0.0);
+    }
 }

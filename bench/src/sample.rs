@@ -43,7 +43,7 @@ pub struct Sample {
     pub district_children: Vec<Unit>,
     /// The community with the most residents under active observation, for `followUpsDue`.
     pub busiest_community: Unit,
-    /// The day its follow-up list is longest, of the last 14 (the latest when tied).
+    /// The day its follow-up list is longest, of the 14 before today (the latest when tied).
     pub follow_ups_date: NaiveDate,
     /// Entries of that list.
     pub follow_ups_due: i64,
@@ -261,8 +261,10 @@ async fn longest_follow_up_list(
     );
     let today = Utc::now().with_timezone(&offset).date_naive();
     let upper = community.upper_bound();
-    let mut best = (today, -1);
-    for back in 0..14 {
+    // Days before today only: the checks scenarios record checks dated now, which would
+    // empty today's list as the run goes on.
+    let mut best = (today - chrono::Duration::days(1), -1);
+    for back in 1..=14 {
         let day = today - chrono::Duration::days(back);
         let (start, end) = day_bounds(day, offset);
         let (due,): (i64,) = on_pool!(db, |pool| sqlx::query_as(sql.clone())
