@@ -201,6 +201,12 @@ pub struct Config {
     #[arg(long, env = "SMALL_COUNT_THRESHOLD", default_value_t = 5)]
     pub small_count_threshold: u32,
 
+    /// Secret key of the disclosure control of analysts' figures (cell-key perturbation):
+    /// whoever knows it can compute each figure's noise. Unset: derived from JWT_SECRET.
+    /// Every instance of a deployment must share it, or the same figure reads differently.
+    #[arg(long, env = "DISCLOSURE_KEY", hide_env_values = true)]
+    pub disclosure_key: Option<String>,
+
     /// Load the demo city into an empty database when serving.
     #[arg(long, env = "SEED_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
     pub seed_demo: bool,

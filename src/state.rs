@@ -41,6 +41,8 @@ pub struct Settings {
     pub max_chain_nodes: u32,
     pub grant_hours: u32,
     pub small_count_threshold: u32,
+    /// Secret of the cell-key perturbation of analysts' figures (`access::disclosure`).
+    pub disclosure_key: crate::access::disclosure::DisclosureKey,
     pub clock: Clock,
 }
 
@@ -57,6 +59,10 @@ impl Settings {
             max_chain_nodes: config.max_chain_nodes,
             grant_hours: config.grant_hours,
             small_count_threshold: config.small_count_threshold,
+            disclosure_key: crate::access::disclosure::DisclosureKey::new(
+                config.disclosure_key.as_deref(),
+                &config.jwt_secret,
+            ),
             clock: Clock {
                 offset: parse_offset(&config.local_utc_offset)
                     .map_err(|e| format!("LOCAL_UTC_OFFSET: {e}"))?,

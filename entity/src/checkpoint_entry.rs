@@ -26,8 +26,9 @@ pub struct Model {
     pub from_place: Option<String>,
     /// The unit the traveller is heading to, as given at the checkpoint.
     pub destination_org_id: Option<i64>,
-    /// Whose arrival this is: the registered person's residence, else the destination
-    /// given, else the checkpoint's unit. Scope and alerts follow it.
+    /// Where the traveller was heading as recorded: the residence of a person named by id,
+    /// else the destination given, else the checkpoint's unit. Scope and alerts follow it
+    /// (and the home of a person linked by document, through `person_id`).
     pub destination_path: Option<String>,
     pub from_risk_area: bool,
     pub temperature_decidegrees: Option<i32>,
@@ -35,6 +36,9 @@ pub struct Model {
     pub recorded_by_agency: Agency,
     pub idempotency_key: String,
     pub created_at: DateTimeUtc,
+    /// The traveller's document is registered to a person of another name: for an agency
+    /// that sees numbers in full to resolve (the recorder is not told).
+    pub identity_conflict: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -31,6 +31,11 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub created_by_agency: Agency,
+    /// A registration held for verification: the verified person whose document number
+    /// this record carries, registered by an agency that sees numbers masked while that
+    /// person lives outside its jurisdiction. Unique numbers hold among records where this
+    /// is empty; an agency that sees numbers in full confirms or clears the claim.
+    pub held_for_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

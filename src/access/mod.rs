@@ -1,6 +1,7 @@
 //! The access policy and its application: declared in [`policy`], applied to SQL in
 //! [`scope`] (where) and to rows in [`person_view`] and [`traveller_view`] (how much).
 
+pub mod disclosure;
 pub mod person_view;
 pub mod policy;
 pub mod scope;
@@ -14,6 +15,13 @@ use crate::{
     auth::Principal,
     error::{AppError, AppResult},
 };
+
+/// Whether the principal sees document numbers in full: health and police operators, who
+/// verify identities. Everyone else must learn nothing from submitting a number (no
+/// existence or identity oracle) and resolves nothing that depends on its hidden part.
+pub fn sees_full_numbers(principal: &Principal) -> bool {
+    access(principal.agency, principal.role, Data::DocumentNumber) >= Access::Read
+}
 
 /// Refuses the operation unless the principal has at least `required` access to `data`.
 ///

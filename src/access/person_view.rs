@@ -69,6 +69,10 @@ impl PersonView {
         self.model.id
     }
 
+    pub fn reach(&self) -> Reach {
+        self.reach
+    }
+
     /// Records about the person (observations, checks, tests, exposures) are shown only to
     /// those who reach the person in their own jurisdiction.
     pub fn shows_records(&self) -> bool {
@@ -104,8 +108,11 @@ impl PersonView {
         self.model.birth_date.map(|d| d.year())
     }
 
+    /// The full birth date goes with the full number (it is the number's hidden middle).
     pub fn birth_date(&self) -> Option<NaiveDate> {
-        self.identified().then_some(self.model.birth_date).flatten()
+        (self.identified() && self.document >= Access::Read)
+            .then_some(self.model.birth_date)
+            .flatten()
     }
 
     pub fn phone(&self) -> Option<&str> {

@@ -15,7 +15,7 @@
 
 use std::{collections::HashMap, sync::LazyLock};
 
-use entity::{Agency, AlertKind, Role, TaskKind};
+use entity::{Agency, AlertKind, OrgLevel, Role, TaskKind};
 
 /// Kinds of data the matrix speaks of (its rows).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -112,7 +112,11 @@ pub const OPERATORS: &[(Data, [Access; 5])] = &[
 ///
 /// OPERATORs get their agency's column. AUDITORs read the audit trail and the grants. Every
 /// other role (ANALYST, AUDITOR outside the audit data, ADMIN) gets at most pseudonymized
-/// rows and aggregates: never a name, number, phone or address.
+/// persons and aggregates of everything else: never a name, number, phone or address, and
+/// no rows of records. A pseudonymized row of a case, an observation or a check still
+/// carries its grid and its day, and counting such rows gives back every small count the
+/// disclosure control hides (`access::disclosure`), so records reach these roles as
+/// figures only.
 pub fn access(agency: Agency, role: Role, data: Data) -> Access {
     let operator = operator_access(agency, data);
     match (role, data) {
@@ -123,7 +127,10 @@ pub fn access(agency: Agency, role: Role, data: Data) -> Access {
         (_, Data::AuditEvents | Data::AccessGrants) => Access::None,
         // A pseudonymized row carries no document number at all.
         (_, Data::DocumentNumber) => Access::None,
-        (Role::Analyst | Role::Auditor | Role::Admin, _) => operator.min(Access::Pseudonymized),
+        (Role::Analyst | Role::Auditor | Role::Admin, Data::PersonIdentity) => {
+            operator.min(Access::Pseudonymized)
+        }
+        (Role::Analyst | Role::Auditor | Role::Admin, _) => operator.min(Access::Aggregates),
     }
 }
 
@@ -170,25 +177,37 @@ pub fn task_widens(role: Role) -> bool {
     role == Role::Operator
 }
 
-/// Who may send which task to which agency (the task flows between agencies). A task of
-/// another kind, or to another agency, is refused with FORBIDDEN.
+/// Who may send which task to which agency, and which unit receives it: the receiving
+/// agency's unit at this level above the person's residence (their district's police, their
+/// street's civil affairs, ...). A task of another kind, to another agency, or to a unit that
+/// is not that one (or one below it that still contains the residence) is refused with
+/// FORBIDDEN: a task widens its receivers to the person, so it must never reach a unit the
+/// route does not name.
 #[rustfmt::skip]
-pub const TASK_ROUTES: &[(TaskKind, &[Agency], Agency)] = &[
-    // kind                              sent by                                              to
-    (TaskKind::LocatePerson,            &[Agency::Health, Agency::Community],                Agency::Police),
-    (TaskKind::VerifyIdentity,          &[Agency::Health, Agency::Community, Agency::CivilAffairs], Agency::Police),
-    (TaskKind::EnforceIsolation,        &[Agency::Health, Agency::Community],                Agency::Police),
-    (TaskKind::DeliverSupplies,         &[Agency::Community, Agency::Health],                Agency::CivilAffairs),
-    (TaskKind::MedicalVisit,            &[Agency::Community, Agency::CivilAffairs, Agency::Police], Agency::Health),
-    (TaskKind::PlaceUnderObservation,   &[Agency::Health, Agency::Police],                   Agency::Community),
-    (TaskKind::TransferToHospital,      &[Agency::Community, Agency::Police],                Agency::Health),
+pub const TASK_ROUTES: &[(TaskKind, &[Agency], Agency, OrgLevel)] = &[
+    // kind                              sent by                                              to                    of the person's
+    (TaskKind::LocatePerson,            &[Agency::Health, Agency::Community],                Agency::Police,       OrgLevel::District),
+    (TaskKind::VerifyIdentity,          &[Agency::Health, Agency::Community, Agency::CivilAffairs], Agency::Police, OrgLevel::District),
+    (TaskKind::EnforceIsolation,        &[Agency::Health, Agency::Community],                Agency::Police,       OrgLevel::District),
+    (TaskKind::DeliverSupplies,         &[Agency::Community, Agency::Health],                Agency::CivilAffairs, OrgLevel::Street),
+    (TaskKind::MedicalVisit,            &[Agency::Community, Agency::CivilAffairs, Agency::Police], Agency::Health, OrgLevel::District),
+    (TaskKind::PlaceUnderObservation,   &[Agency::Health, Agency::Police],                   Agency::Community,    OrgLevel::Community),
+    (TaskKind::TransferToHospital,      &[Agency::Community, Agency::Police],                Agency::Health,       OrgLevel::District),
 ];
 
 /// Whether `from` may send a task of this kind to `to`.
 pub fn may_send(kind: TaskKind, from: Agency, to: Agency) -> bool {
     TASK_ROUTES
         .iter()
-        .any(|(k, senders, receiver)| *k == kind && *receiver == to && senders.contains(&from))
+        .any(|(k, senders, receiver, _)| *k == kind && *receiver == to && senders.contains(&from))
+}
+
+/// The level of the person's residence whose unit receives a task of this kind.
+pub fn receiving_level(kind: TaskKind) -> Option<OrgLevel> {
+    TASK_ROUTES
+        .iter()
+        .find(|(k, ..)| *k == kind)
+        .map(|(.., level)| *level)
 }
 
 /// The kind of data an alert speaks of: who may see an alert of each kind (in their
@@ -252,7 +271,9 @@ pub const SCHEMA: &[(&str, Need)] = &[
     ("VulnerablePersonFilter.*",              needs(Data::Vulnerability, Access::Read)),
     // A pseudonymized person: masked name, sex, birth year, residence grid.
     ("Person.*",                              needs(Data::PersonIdentity, Access::Pseudonymized)),
-    ("Person.birthDate",                      needs(Data::PersonIdentity, Access::Read)),
+    // The full birth date is digits 7 to 14 of a resident ID number: whoever sees the
+    // number masked sees the birth year only, or the mask would undo itself.
+    ("Person.birthDate",                      needs_all(&[(Data::PersonIdentity, Access::Read), (Data::DocumentNumber, Access::Read)])),
     ("Person.phone",                          needs(Data::PersonIdentity, Access::Read)),
     ("Person.address",                        needs(Data::PersonIdentity, Access::Read)),
     ("Person.createdByAgency",                needs(Data::PersonIdentity, Access::Read)),
@@ -273,6 +294,10 @@ pub const SCHEMA: &[(&str, Need)] = &[
     ("Query.possibleDuplicates",              needs(Data::PersonIdentity, Access::ReadWrite)),
     ("DuplicatePair.*",                       needs(Data::PersonIdentity, Access::ReadWrite)),
     ("Mutation.mergePersons",                 needs(Data::PersonIdentity, Access::ReadWrite)),
+    // Registrations held for verification: whose a number is, is for those who see it.
+    ("Query.heldRegistrations",               needs_all(&[(Data::PersonIdentity, Access::ReadWrite), (Data::DocumentNumber, Access::Read)])),
+    ("HeldRegistration.*",                    needs_all(&[(Data::PersonIdentity, Access::ReadWrite), (Data::DocumentNumber, Access::Read)])),
+    ("Mutation.resolveHeldRegistration",      needs_all(&[(Data::PersonIdentity, Access::ReadWrite), (Data::DocumentNumber, Access::Read)])),
     ("MergeVersions.*",                       needs(Data::PersonIdentity, Access::ReadWrite)),
     ("Query.reconciliation",                  needs(Data::PersonIdentity, Access::Aggregates)),
     ("Reconciliation.*",                      needs(Data::PersonIdentity, Access::Aggregates)),
@@ -350,6 +375,9 @@ pub const SCHEMA: &[(&str, Need)] = &[
     ("CheckpointEntry.traveller",             needs_all(&[(Data::CheckpointEntries, Access::Read), (Data::PersonIdentity, Access::Read)])),
     ("CheckpointEntry.vehiclePlate",          needs(Data::CheckpointEntries, Access::Read)),
     ("CheckpointEntry.recordedBy",            needs(Data::CheckpointEntries, Access::Read)),
+    // A document held by someone of another name: for those who see numbers in full.
+    ("CheckpointEntry.identityConflict",      needs_all(&[(Data::CheckpointEntries, Access::Read), (Data::DocumentNumber, Access::Read)])),
+    ("CheckpointEntryFilter.identityConflict", needs_all(&[(Data::CheckpointEntries, Access::Read), (Data::DocumentNumber, Access::Read)])),
     // An unregistered traveller is shown like a person: identity, then the document.
     ("Traveller.*",                           needs_all(&[(Data::CheckpointEntries, Access::Read), (Data::PersonIdentity, Access::Read)])),
     ("Traveller.documentType",                needs_all(&[(Data::CheckpointEntries, Access::Read), (Data::DocumentNumber, Access::Masked)])),

@@ -126,17 +126,43 @@ pub fn contacts_in_reach(principal: &Principal) -> Condition {
         ))
 }
 
-/// Checkpoint entries in reach: the checkpoint is inside, or the traveller was heading
-/// inside (their residence, or the destination they gave).
+/// Checkpoint entries in reach: the checkpoint is inside, the traveller was heading inside
+/// (as recorded), or the entry's person lives inside.
 pub fn entries_in_reach(principal: &Principal) -> Condition {
-    entries_touching(principal.jurisdiction())
+    Condition::any()
+        .add(within(
+            checkpoint_entry::Column::OrgPath,
+            principal.jurisdiction(),
+        ))
+        .add(within(
+            checkpoint_entry::Column::DestinationPath,
+            principal.jurisdiction(),
+        ))
+        .add(about_residents(
+            checkpoint_entry::Column::PersonId,
+            principal,
+        ))
 }
 
-/// Entries at a checkpoint in `unit` or heading into it.
-pub fn entries_touching(unit: &OrgPath) -> Condition {
-    Condition::any()
+/// Entries at a checkpoint in `unit` or heading into it (a filter), and those of persons
+/// living in it when `unit` overlaps the principal's jurisdiction (only there: whose home
+/// an entry leads to outside it must not show through a filter).
+pub fn entries_touching(principal: &Principal, unit: &OrgPath) -> Condition {
+    let j = principal.jurisdiction();
+    let homes = if j.contains(unit) {
+        Some(unit)
+    } else if unit.contains(j) {
+        Some(j)
+    } else {
+        None
+    };
+    let mut condition = Condition::any()
         .add(within(checkpoint_entry::Column::OrgPath, unit))
-        .add(within(checkpoint_entry::Column::DestinationPath, unit))
+        .add(within(checkpoint_entry::Column::DestinationPath, unit));
+    if let Some(homes) = homes {
+        condition = condition.add(persons_living_in(checkpoint_entry::Column::PersonId, homes));
+    }
+    condition
 }
 
 /// The principal's unit and every unit above it, as stored paths (`/1/`, `/1/5/`, ...).

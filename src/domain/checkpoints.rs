@@ -279,10 +279,30 @@ fn traveller_of(i: usize, traveller: &TravellerInput) -> Result<Who, Rejection> 
     })
 }
 
-/// A registered person an item resolved to, with where they live.
-struct Resolved {
-    person_id: Option<i64>,
-    residence: Option<String>,
+/// What an item resolved to: a person named by id (with where they live), a person linked
+/// by the traveller's document (behind the scenes: the recorder is shown the traveller as
+/// recorded, whoever they turn out to be), or nobody.
+enum Resolved {
+    Named {
+        person_id: i64,
+        residence: String,
+    },
+    Linked {
+        person_id: i64,
+    },
+    /// The document is registered to someone of another name: kept unlinked, flagged for
+    /// an agency that sees numbers in full.
+    Conflict,
+    Nobody,
+}
+
+impl Resolved {
+    fn person_id(&self) -> Option<i64> {
+        match self {
+            Self::Named { person_id, .. } | Self::Linked { person_id } => Some(*person_id),
+            Self::Conflict | Self::Nobody => None,
+        }
+    }
 }
 
 async fn record_in(
@@ -339,6 +359,7 @@ async fn record_in(
         person::Entity::find()
             .filter(person::Column::DocumentNumber.is_in(numbers))
             .filter(person::Column::MergedIntoId.is_null())
+            .filter(person::Column::HeldForId.is_null())
             .all(txn)
             .await?
             .into_iter()
@@ -350,6 +371,8 @@ async fn record_in(
     };
 
     let now = Utc::now();
+    // Where each person linked by document lives: their home is alerted too.
+    let mut homes: HashMap<i64, String> = HashMap::new();
     let mut refused: HashMap<usize, Rejection> = HashMap::new();
     let mut planned: HashSet<&str> = HashSet::new();
     let mut to_insert = Vec::new();
@@ -359,9 +382,9 @@ async fn record_in(
         }
         let resolved = match &v.who {
             Who::Person(id) => match in_scope.get(id) {
-                Some(residence) => Resolved {
-                    person_id: Some(*id),
-                    residence: Some(residence.clone()),
+                Some(residence) => Resolved::Named {
+                    person_id: *id,
+                    residence: residence.clone(),
                 },
                 None => {
                     // Never says whether the person exists outside one's jurisdiction.
@@ -369,36 +392,23 @@ async fn record_in(
                     continue;
                 }
             },
+            // Whatever the document turns out to be (unknown, someone of this name, someone
+            // of another), the item is recorded alike and the recorder is told alike.
             Who::Traveller {
                 name,
                 document: Some(document),
                 ..
             } => match by_document.get(&(document.kind(), document.number().to_owned())) {
-                Some(known) if known.name != name.as_str() => {
-                    refused.insert(
-                        *i,
-                        reject(
-                            *i,
-                            "traveller.name",
-                            "BAD_USER_INPUT",
-                            "does not match the name registered with this document",
-                        ),
-                    );
-                    continue;
+                Some(known) if known.name != name.as_str() => Resolved::Conflict,
+                Some(known) => {
+                    homes.insert(known.id, known.residence_path.clone());
+                    Resolved::Linked {
+                        person_id: known.id,
+                    }
                 }
-                Some(known) => Resolved {
-                    person_id: Some(known.id),
-                    residence: Some(known.residence_path.clone()),
-                },
-                None => Resolved {
-                    person_id: None,
-                    residence: None,
-                },
+                None => Resolved::Nobody,
             },
-            Who::Traveller { document: None, .. } | Who::Vehicle => Resolved {
-                person_id: None,
-                residence: None,
-            },
+            Who::Traveller { document: None, .. } | Who::Vehicle => Resolved::Nobody,
         };
         planned.insert(v.key.as_str());
         to_insert.push(row_of(v, resolved, principal, now));
@@ -427,7 +437,24 @@ async fn record_in(
 
     let linked: Vec<i64> = inserted.iter().filter_map(|e| e.person_id).collect();
     persons::record_provenance(txn, &linked, principal, now).await?;
-    let raised: Vec<NewAlert<'_>> = inserted.iter().filter_map(alert_for).collect();
+    let mut raised: Vec<NewAlert<'_>> = inserted.iter().filter_map(alert_for).collect();
+    raised.extend(inserted.iter().filter_map(|entry| {
+        let home = homes.get(&entry.person_id?)?;
+        home_alert_for(entry, home)
+    }));
+    // A home inside the destination already has the destination's alert: keep only the
+    // one naming the person (its viewers reach the person anyway).
+    raised.retain(|alert| {
+        alert.person_id.is_some()
+            || !inserted.iter().any(|entry| {
+                entry.id == alert.entity_id
+                    && entry.traveller_name.is_some()
+                    && entry
+                        .person_id
+                        .and_then(|id| homes.get(&id))
+                        .is_some_and(|home| within_path(home, alert.org_path))
+            })
+    });
     alerts::raise(txn, raised).await?;
     let ids: Vec<i64> = inserted.iter().map(|e| e.id).collect();
     if !ids.is_empty() {
@@ -482,26 +509,29 @@ fn row_of(
     principal: &Principal,
     now: DateTime<Utc>,
 ) -> checkpoint_entry::ActiveModel {
-    // Whose arrival it is: where the person lives, else where the traveller said they are
-    // going, else the checkpoint's own unit.
-    let destination_path = resolved
-        .residence
-        .or_else(|| v.destination.as_ref().map(|d| d.path.as_str().to_owned()))
-        .unwrap_or_else(|| v.checkpoint.path.as_str().to_owned());
-    let (name, document, phone) = match (&v.who, resolved.person_id) {
-        (
-            Who::Traveller {
-                name,
-                document,
-                phone,
-            },
-            None,
-        ) => (
+    // Where the traveller was heading as recorded: the residence of a person named by id,
+    // else the destination given, else the checkpoint's own unit. Never the home of a
+    // person linked by document: the entry's place in lists and filters must not depend on
+    // whom the document belongs to (that home reaches the entry through `person_id`).
+    let destination_path = match &resolved {
+        Resolved::Named { residence, .. } => residence.clone(),
+        _ => v
+            .destination
+            .as_ref()
+            .map_or_else(|| v.checkpoint.path.as_str(), |d| d.path.as_str())
+            .to_owned(),
+    };
+    let (name, document, phone) = match &v.who {
+        Who::Traveller {
+            name,
+            document,
+            phone,
+        } => (
             Some(name.as_str().to_owned()),
             document.clone(),
             phone.as_ref().map(|p| p.as_str().to_owned()),
         ),
-        _ => (None, None, None),
+        Who::Person(_) | Who::Vehicle => (None, None, None),
     };
     checkpoint_entry::ActiveModel {
         checkpoint_name: Set(v.checkpoint_name.clone()),
@@ -509,7 +539,8 @@ fn row_of(
         org_path: Set(v.checkpoint.path.as_str().to_owned()),
         direction: Set(v.direction),
         passed_at: Set(v.passed_at),
-        person_id: Set(resolved.person_id),
+        person_id: Set(resolved.person_id()),
+        identity_conflict: Set(matches!(resolved, Resolved::Conflict)),
         traveller_name: Set(name),
         traveller_document_type: Set(document.as_ref().map(Document::kind)),
         traveller_document: Set(document.map(|d| d.number().to_owned())),
@@ -530,6 +561,41 @@ fn row_of(
 
 /// A fever at any passage, or an arrival from a risk area, alerts the destination.
 pub(crate) fn alert_for(entry: &checkpoint_entry::Model) -> Option<NewAlert<'_>> {
+    let (kind, message) = alert_text(entry)?;
+    Some(NewAlert {
+        kind,
+        // Only a person named by id: one linked by document is the home's business (the
+        // alert below), and this alert must read the same whoever the document belongs to.
+        person_id: entry.person_id.filter(|_| entry.traveller_name.is_none()),
+        org_path: entry
+            .destination_path
+            .as_deref()
+            .unwrap_or(entry.org_path.as_str()),
+        entity_type: "CheckpointEntry",
+        entity_id: entry.id,
+        message,
+    })
+}
+
+/// The same alert for the home of a person linked by document, behind the scenes.
+fn home_alert_for<'e>(entry: &'e checkpoint_entry::Model, home: &'e str) -> Option<NewAlert<'e>> {
+    let (kind, message) = alert_text(entry)?;
+    Some(NewAlert {
+        kind,
+        person_id: entry.person_id,
+        org_path: home,
+        entity_type: "CheckpointEntry",
+        entity_id: entry.id,
+        message,
+    })
+}
+
+/// `path` lies in the subtree of `unit` (both stored materialized paths).
+fn within_path(path: &str, unit: &str) -> bool {
+    path.starts_with(unit)
+}
+
+fn alert_text(entry: &checkpoint_entry::Model) -> Option<(AlertKind, String)> {
     let temperature = entry
         .temperature_decidegrees
         .map(Temperature::from_tenths)
@@ -557,17 +623,7 @@ pub(crate) fn alert_for(entry: &checkpoint_entry::Model) -> Option<NewAlert<'_>>
         ),
         (None, false) => return None,
     };
-    Some(NewAlert {
-        kind,
-        person_id: entry.person_id,
-        org_path: entry
-            .destination_path
-            .as_deref()
-            .unwrap_or(entry.org_path.as_str()),
-        entity_type: "CheckpointEntry",
-        entity_id: entry.id,
-        message,
-    })
+    Some((kind, message))
 }
 
 #[derive(Debug, Default, Clone)]
@@ -580,6 +636,7 @@ pub struct EntryFilter {
     pub passed_since: Option<DateTime<Utc>>,
     pub passed_before: Option<DateTime<Utc>>,
     pub person_id: Option<i64>,
+    pub identity_conflict: Option<bool>,
 }
 
 /// One entry in reach.
@@ -637,7 +694,7 @@ fn condition(principal: &Principal, filter: &EntryFilter) -> Condition {
     use checkpoint_entry::Column;
     let mut condition = Condition::all().add(scope::entries_in_reach(principal));
     if let Some(unit) = &filter.org_unit {
-        condition = condition.add(scope::entries_touching(&unit.path));
+        condition = condition.add(scope::entries_touching(principal, &unit.path));
     }
     if let Some(direction) = filter.direction {
         condition = condition.add(Column::Direction.eq(direction));
@@ -662,8 +719,15 @@ fn condition(principal: &Principal, filter: &EntryFilter) -> Condition {
     if let Some(before) = filter.passed_before {
         condition = condition.add(Column::PassedAt.lt(before));
     }
+    if let Some(conflict) = filter.identity_conflict {
+        condition = condition.add(Column::IdentityConflict.eq(conflict));
+    }
     if let Some(person_id) = filter.person_id {
-        condition = condition.add(Column::PersonId.eq(person_id));
+        // Only a person the principal reaches: an entry linked behind the scenes to someone
+        // living elsewhere must not be found by trying their id.
+        condition = condition
+            .add(Column::PersonId.eq(person_id))
+            .add(scope::about_residents(Column::PersonId, principal));
     }
     condition
 }

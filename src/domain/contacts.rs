@@ -155,24 +155,38 @@ async fn record_in(
     actor
         .record_write(txn, "recordContact", "Contact", &[inserted.id], None)
         .await?;
-    alerts::raise(
-        txn,
-        vec![NewAlert {
+    let message = format!(
+        "Close contact of a {} case traced ({}, last exposure {}); follow up until {}",
+        source.classification,
+        inserted.relation,
+        inserted.last_exposure_date,
+        inserted.follow_up_end_date
+    );
+    // A contact registered under a number held for verification: the person the number
+    // belongs to is alerted at home too, behind the tracer's back.
+    let claimed = match person.held_for_id {
+        Some(id) => person::Entity::find_by_id(id).one(txn).await?,
+        None => None,
+    };
+    let mut raised = vec![NewAlert {
+        kind: AlertKind::ContactTraced,
+        person_id: Some(person.id),
+        org_path: &person.residence_path,
+        entity_type: "Contact",
+        entity_id: inserted.id,
+        message: message.clone(),
+    }];
+    if let Some(claimed) = &claimed {
+        raised.push(NewAlert {
             kind: AlertKind::ContactTraced,
-            person_id: Some(person.id),
-            org_path: &person.residence_path,
+            person_id: Some(claimed.id),
+            org_path: &claimed.residence_path,
             entity_type: "Contact",
             entity_id: inserted.id,
-            message: format!(
-                "Close contact of a {} case traced ({}, last exposure {}); follow up until {}",
-                source.classification,
-                inserted.relation,
-                inserted.last_exposure_date,
-                inserted.follow_up_end_date
-            ),
-        }],
-    )
-    .await?;
+            message,
+        });
+    }
+    alerts::raise(txn, raised).await?;
     Ok(ContactRow {
         contact: inserted,
         person,

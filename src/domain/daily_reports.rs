@@ -22,10 +22,15 @@ use super::{
     clock::Clock,
     health_checks::CHECKS_PER_DAY,
     org_units::OrgUnit,
+    statistics::{self, measures as m},
     values::{BoundedText, OrgPath},
 };
 use crate::{
-    access::{self, scope, Access, Data},
+    access::{
+        self,
+        disclosure::{Cell, Disclosure},
+        scope, Access, Data,
+    },
     audit::Actor,
     auth::Principal,
     db::{self, WriteError},
@@ -104,22 +109,86 @@ impl TryFrom<daily_report::Model> for Confirmation {
     }
 }
 
-/// One unit's day: the live figures and, for a community, its confirmation.
+/// One unit's day: the live figures (as the principal may read them) and, for a
+/// community, its confirmation.
 #[derive(Debug, Clone)]
 pub struct DailyReport {
     pub unit: Arc<OrgUnit>,
     pub date: NaiveDate,
     pub figures: DailyFigures,
     pub confirmation: Option<Confirmation>,
+    /// Whether the records changed after the community confirmed (a late check, a case
+    /// reported for that day): the confirmed figures no longer match the exact ones.
+    pub changed_since_confirmation: Option<bool>,
 }
 
 impl DailyReport {
-    /// Whether the records changed after the community confirmed (a late check, a case
-    /// reported for that day): the confirmed figures no longer match.
-    pub fn changed_since_confirmation(&self) -> Option<bool> {
-        self.confirmation
-            .as_ref()
-            .map(|c| c.figures != self.figures)
+    fn new(
+        unit: Arc<OrgUnit>,
+        date: NaiveDate,
+        figures: DailyFigures,
+        confirmation: Option<Confirmation>,
+        disclosure: &Disclosure,
+    ) -> Self {
+        let changed_since_confirmation = confirmation.as_ref().map(|c| c.figures != figures);
+        let figures = figures.read_with(disclosure, unit.id, date);
+        Self {
+            unit,
+            date,
+            figures,
+            confirmation,
+            changed_since_confirmation,
+        }
+    }
+}
+
+impl DailyFigures {
+    /// The figures as a principal with this disclosure control reads them, cell by cell
+    /// under the names the statistics use (`statistics::measures`).
+    fn read_with(self, disclosure: &Disclosure, unit: i64, date: NaiveDate) -> Self {
+        if !disclosure.perturbs() {
+            return self;
+        }
+        let day = statistics::epoch_day(date);
+        let flow = |measure: &'static str, n: i64| {
+            disclosure.count(
+                Cell {
+                    measure,
+                    unit,
+                    day: Some(day),
+                },
+                n,
+            )
+        };
+        let stock = |measure: &'static str, n: i64| {
+            disclosure.count(
+                Cell {
+                    measure,
+                    unit,
+                    day: None,
+                },
+                n,
+            )
+        };
+        Self {
+            new_suspected: flow(m::NEW_SUSPECTED, self.new_suspected),
+            new_confirmed: flow(m::NEW_CONFIRMED, self.new_confirmed),
+            new_asymptomatic: flow(m::NEW_ASYMPTOMATIC, self.new_asymptomatic),
+            new_excluded: flow(m::NEW_EXCLUDED, self.new_excluded),
+            new_contacts: flow(m::NEW_CONTACTS, self.new_contacts),
+            active_quarantines: stock(m::ACTIVE_QUARANTINES, self.active_quarantines),
+            quarantines_started: flow(m::QUARANTINES_STARTED, self.quarantines_started),
+            quarantines_ended: flow(m::QUARANTINES_ENDED, self.quarantines_ended),
+            checks_due: stock(m::CHECKS_DUE, self.checks_due),
+            checks_recorded: flow(m::CHECKS_RECORDED, self.checks_recorded),
+            checks_missed: flow(m::CHECKS_MISSED, self.checks_missed),
+            fevers: flow(m::FEVERS, self.fevers),
+            checkpoint_arrivals: flow(m::CHECKPOINT_ARRIVALS, self.checkpoint_arrivals),
+            risk_area_arrivals: flow(m::RISK_AREA_ARRIVALS, self.risk_area_arrivals),
+            tasks_opened: flow(m::TASKS_OPENED, self.tasks_opened),
+            tasks_closed: flow(m::TASKS_CLOSED, self.tasks_closed),
+            open_tasks: stock(m::OPEN_TASKS, self.open_tasks),
+        }
     }
 }
 
@@ -150,12 +219,14 @@ pub async fn report(
         OrgLevel::Community => confirmed(&state.db, unit.id, date).await?,
         _ => None,
     };
-    Ok(DailyReport {
+    let disclosure = Disclosure::for_principal(principal, &state.settings.disclosure_key);
+    Ok(DailyReport::new(
         unit,
         date,
         figures,
         confirmation,
-    })
+        &disclosure,
+    ))
 }
 
 async fn confirmed(
@@ -285,12 +356,13 @@ pub async fn confirm(
             .await?;
         Ok((figures, row))
     })?;
-    Ok(DailyReport {
+    Ok(DailyReport::new(
         unit,
         date,
         figures,
-        confirmation: Some(Confirmation::try_from(row)?),
-    })
+        Some(Confirmation::try_from(row)?),
+        &Disclosure::exact(),
+    ))
 }
 
 /// Who has confirmed a day, below one unit.

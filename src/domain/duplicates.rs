@@ -20,7 +20,11 @@ use super::{
     values::{Cursor, OrgPath},
 };
 use crate::{
-    access::{self, Access, Data, PersonView, Reach},
+    access::{
+        self,
+        disclosure::{Cell, Disclosure},
+        Access, Data, PersonView, Reach,
+    },
     audit::Actor,
     auth::Principal,
     error::{AppError, AppResult},
@@ -75,7 +79,10 @@ pub async fn list(
         Some(Cursor::Pair(first, second)) => Some((*first, *second)),
         Some(_) => return Err(not_this_list()),
     };
-    let statement = pairs_query(&path, after, page.first + 1);
+    // Pairing by birth date would tell whoever cannot see birth dates (they sit hidden in
+    // a masked number) that two records share one: only those who see them pair on them.
+    let by_birth_date = access::may_see(principal.agency, principal.role, "Person.birthDate");
+    let statement = pairs_query(&path, after, page.first + 1, by_birth_date);
     let backend = state.db.get_database_backend();
     let rows = PairIds::find_by_statement(StatementBuilder::build(&statement, &backend))
         .all(&state.db)
@@ -104,7 +111,7 @@ pub async fn list(
         if first.phone.is_some() && first.phone == second.phone {
             reasons.push(DuplicateReason::SameNameAndPhone);
         }
-        if first.birth_date.is_some() && first.birth_date == second.birth_date {
+        if by_birth_date && first.birth_date.is_some() && first.birth_date == second.birth_date {
             reasons.push(DuplicateReason::SameNameAndBirthDate);
         }
         items.push(DuplicatePair {
@@ -124,7 +131,12 @@ pub fn cursor_of(pair: &DuplicatePair) -> String {
     Cursor::Pair(pair.first.id(), pair.second.id()).encode(LIST)
 }
 
-fn pairs_query(path: &OrgPath, after: Option<(i64, i64)>, limit: u64) -> SelectStatement {
+fn pairs_query(
+    path: &OrgPath,
+    after: Option<(i64, i64)>,
+    limit: u64,
+    by_birth_date: bool,
+) -> SelectStatement {
     let a = Alias::new("a");
     let b = Alias::new("b");
     let col = |table: &Alias, column: person::Column| Expr::col((table.clone(), column));
@@ -155,12 +167,14 @@ fn pairs_query(path: &OrgPath, after: Option<(i64, i64)>, limit: u64) -> SelectS
             )
             .is_null()),
         )
-        .and_where(
+        .and_where(if by_birth_date {
             col(&a, person::Column::Phone)
                 .equals((b.clone(), person::Column::Phone))
                 .or(col(&a, person::Column::BirthDate)
-                    .equals((b.clone(), person::Column::BirthDate))),
-        )
+                    .equals((b.clone(), person::Column::BirthDate)))
+        } else {
+            col(&a, person::Column::Phone).equals((b.clone(), person::Column::Phone))
+        })
         .order_by((a.clone(), person::Column::Id), Order::Asc)
         .order_by((b.clone(), person::Column::Id), Order::Asc)
         .limit(limit)
@@ -216,7 +230,7 @@ pub async fn reconciliation(
 ) -> AppResult<Reconciliation> {
     let principal = &actor.principal;
     access::require(principal, Data::PersonIdentity, Access::Aggregates)?;
-    let path = covered(principal, unit)?;
+    let path = covered(principal, unit.clone())?;
     let p = Alias::new("p");
     let pp = Alias::new("pp");
     let agencies = Alias::new("agencies");
@@ -273,5 +287,28 @@ pub async fn reconciliation(
     result.by_agency_count = by_count.into_iter().collect();
     result.by_agency_count.sort_unstable();
     result.only_by.sort_by_key(|(agency, _)| agency.to_string());
+    // As this principal may read them (analysts: perturbed, see `access::disclosure`);
+    // the total is the sum of its perturbed parts.
+    let disclosure = Disclosure::for_principal(principal, &state.settings.disclosure_key);
+    if disclosure.perturbs() {
+        let unit_id = unit.as_ref().map_or(principal.org.id, |u| u.id);
+        let cell = |measure: &str, n: i64| {
+            disclosure.count(
+                Cell {
+                    measure,
+                    unit: unit_id,
+                    day: None,
+                },
+                n,
+            )
+        };
+        for (agencies, n) in &mut result.by_agency_count {
+            *n = cell(&format!("persons.reported_by.{agencies}"), *n);
+        }
+        for (agency, n) in &mut result.only_by {
+            *n = cell(&format!("persons.only_by.{agency}"), *n);
+        }
+        result.persons = result.by_agency_count.iter().map(|(_, n)| n).sum();
+    }
     Ok(result)
 }

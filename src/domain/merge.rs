@@ -66,7 +66,7 @@ pub async fn merge(
                 .into());
             }
         }
-        refuse_conflicts(&txn, &keep, &gone).await?;
+        refuse_conflicts(&txn, &keep, &gone, access::sees_full_numbers(principal)).await?;
         let moved = move_records(&txn, keep.id, gone.id).await?;
         union_provenance(&txn, keep.id, gone.id).await?;
         let kept = absorb(&txn, &keep, &gone).await?;
@@ -90,6 +90,7 @@ async fn refuse_conflicts(
     txn: &DatabaseTransaction,
     keep: &person::Model,
     gone: &person::Model,
+    sees_full_numbers: bool,
 ) -> Result<(), WriteError> {
     if keep.document_number.is_some() && gone.document_number.is_some() {
         return Err(AppError::bad_input(
@@ -98,19 +99,51 @@ async fn refuse_conflicts(
         )
         .into());
     }
-    if let Some(id) = gone
-        .document_number
-        .as_deref()
-        .and_then(|n| ResidentId::parse(n).ok())
-    {
-        if keep.birth_date.is_some_and(|d| d != id.birth_date()) {
+    // A resident ID number on one record and a birth date of its own on the other: whether
+    // they agree depends on the number's hidden middle, so only an agency that sees numbers
+    // in full may ask. Refusing masked viewers whatever the dates keeps the answer from
+    // telling them anything.
+    let numbered = |p: &person::Model| {
+        p.document_number
+            .as_deref()
+            .and_then(|n| ResidentId::parse(n).ok())
+    };
+    for (with_number, other) in [(gone, keep), (keep, gone)] {
+        let (Some(id), Some(date)) = (numbered(with_number), other.birth_date) else {
+            continue;
+        };
+        if other.document_number.is_some() {
+            continue;
+        }
+        if !sees_full_numbers {
+            return Err(AppError::forbidden(
+                "a record with a resident ID number and a record with a birth date of its own \
+                 are merged by an agency that sees numbers in full (health or police)",
+            )
+            .into());
+        }
+        if date != id.birth_date() {
+            let field = if other.id == keep.id {
+                "keepId"
+            } else {
+                "mergeId"
+            };
             return Err(AppError::bad_input(
-                "keepId",
+                field,
                 "its birth date contradicts the other record's resident ID number",
             )
             .into());
         }
     }
+    refuse_open_twice(txn, keep, gone).await
+}
+
+/// Two open cases, or two active observations, of one human must be settled first.
+pub(super) async fn refuse_open_twice(
+    txn: &DatabaseTransaction,
+    keep: &person::Model,
+    gone: &person::Model,
+) -> Result<(), WriteError> {
     let both = [keep.id, gone.id];
     let open_cases = case::Entity::find()
         .filter(case::Column::PersonId.is_in(both))
@@ -142,7 +175,7 @@ async fn refuse_conflicts(
 /// How many records of each kind moved, and how many contacts were folded into the kept
 /// person's, for the audit trail (counts only).
 #[derive(Debug, Default)]
-struct Moved(Vec<(&'static str, u64)>, usize);
+pub(super) struct Moved(Vec<(&'static str, u64)>, usize);
 
 impl std::fmt::Display for Moved {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -178,7 +211,7 @@ macro_rules! move_person {
 /// Points every record of `gone` at `keep`. Two contacts of one case (the same human
 /// traced twice) become one: the kept contact takes the later exposure and follow-up end,
 /// observations that followed the other point at it, and the other is folded away.
-async fn move_records(
+pub(super) async fn move_records(
     txn: &DatabaseTransaction,
     keep: i64,
     gone: i64,
@@ -242,7 +275,7 @@ async fn move_records(
 
 /// The kept record is reported by every agency that reported either: an agency both
 /// reported keeps its earliest first report, latest last report and the sum of reports.
-async fn union_provenance(
+pub(super) async fn union_provenance(
     txn: &DatabaseTransaction,
     keep: i64,
     gone: i64,
@@ -293,7 +326,7 @@ async fn union_provenance(
 /// The kept record takes what only the other knew (document, phone, birth date, address,
 /// vulnerabilities); the other is marked merged and loses its document so the number stays
 /// unique.
-async fn absorb(
+pub(super) async fn absorb(
     txn: &DatabaseTransaction,
     keep: &person::Model,
     gone: &person::Model,

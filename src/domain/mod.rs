@@ -16,6 +16,7 @@ pub mod daily_reports;
 pub mod duplicates;
 pub mod grants;
 pub mod health_checks;
+pub mod held;
 pub mod lab_tests;
 pub mod merge;
 pub mod nested;

@@ -198,3 +198,14 @@ impl OrgDirectory {
             .map_err(|_| AppError::internal("org directory lock poisoned"))
     }
 }
+
+/// How deep a level lies in the tree: the city is 1, a grid 5 (for [`OrgDirectory::ancestor_at`]).
+pub fn depth(level: entity::OrgLevel) -> usize {
+    match level {
+        entity::OrgLevel::City => 1,
+        entity::OrgLevel::District => 2,
+        entity::OrgLevel::Street => 3,
+        entity::OrgLevel::Community => 4,
+        entity::OrgLevel::Grid => 5,
+    }
+}

@@ -122,6 +122,7 @@ pub async fn by_document(
     let model = person::Entity::find()
         .filter(person::Column::DocumentType.eq(document.kind()))
         .filter(person::Column::DocumentNumber.eq(document.number()))
+        .filter(person::Column::HeldForId.is_null())
         .filter(scope::persons_in_jurisdiction(&actor.principal))
         .one(&state.db)
         .await?
@@ -266,10 +267,12 @@ fn prefix_upper_bound(prefix: &str) -> String {
 
 /// Registers a person, or records another agency's report of a known one.
 ///
-/// The same document number never makes a second record: it updates the one there is and
-/// adds the registering agency to its provenance. A known person living in another
-/// jurisdiction is moved to the registering one (a relocation, audited with that reason),
-/// provided the name matches the one on record.
+/// A document number known in the caller's jurisdiction updates that record and adds the
+/// registering agency to its provenance. A number whose person lives elsewhere is, for
+/// health and police (who verify identities), a relocation of that person, audited as such,
+/// provided the name matches; for every other agency it is held for verification: the
+/// caller gets a record of its own, exactly as for an unknown number, and learns nothing of
+/// the other person.
 #[tracing::instrument(skip(state, actor, registration), fields(request_id = %actor.request_id))]
 pub async fn register(
     state: &AppState,
@@ -350,95 +353,43 @@ async fn register_in(
 ) -> Result<person::Model, WriteError> {
     let principal = &actor.principal;
     let now = Utc::now();
-    let existing = match &registration.document {
-        Some(document) => {
-            person::Entity::find()
-                .filter(person::Column::DocumentType.eq(document.kind()))
-                .filter(person::Column::DocumentNumber.eq(document.number()))
-                .one(txn)
-                .await?
-        }
-        None => None,
+    let known = match &registration.document {
+        Some(document) => known_by_document(txn, principal, document).await?,
+        None => Known::Nobody,
     };
-    let (model, reason) = match existing {
-        Some(current)
-            if mode == Mode::Linked
-                && !principal
-                    .jurisdiction()
-                    .contains_str(&current.residence_path) =>
-        {
+    let (model, reason) = match known {
+        Known::Nobody => (insert(txn, principal, registration, None, now).await?, None),
+        Known::Inside(current) => (update_from(txn, registration, &current, now).await?, None),
+        // The number belongs to someone the caller may not reach, and the caller cannot
+        // see numbers in full: it gets exactly what an unknown number gives (a record of the
+        // person it met, where it says they live), and the claim waits for an agency that
+        // sees numbers in full (`heldRegistrations`). Nothing about the other person, not
+        // even whether the names agree, reaches the caller.
+        Known::Outside(current) if !access::sees_full_numbers(principal) => (
+            insert(txn, principal, registration, Some(current.id), now).await?,
+            None,
+        ),
+        // Health and police verify identities: they link to (or, registering a resident,
+        // relocate) the one person, provided the name matches the one on record.
+        Known::Outside(current) => {
             if current.name != registration.name.as_str() {
+                let field = match mode {
+                    Mode::Linked => "input.person.register.name",
+                    Mode::Resident => "input.name",
+                };
                 return Err(AppError::bad_input(
-                    "input.person.register.name",
+                    field,
                     "does not match the name registered with this document",
                 )
                 .into());
             }
-            (current, None)
-        }
-        Some(current) => {
-            let in_scope = principal
-                .jurisdiction()
-                .contains_str(&current.residence_path);
-            if !in_scope && current.name != registration.name.as_str() {
-                return Err(AppError::bad_input(
-                    "input.name",
-                    "does not match the name registered with this document",
-                )
-                .into());
+            match mode {
+                Mode::Linked => (current, None),
+                Mode::Resident => (
+                    update_from(txn, registration, &current, now).await?,
+                    Some("relocated from another jurisdiction on re-registration"),
+                ),
             }
-            let changes = person::ActiveModel {
-                name: Set(registration.name.as_str().to_owned()),
-                sex: registration.sex.map_or(NotSet, Set),
-                birth_date: registration.birth_date.map_or(NotSet, |d| Set(Some(d))),
-                phone: registration
-                    .phone
-                    .as_ref()
-                    .map_or(NotSet, |p| Set(Some(p.as_str().to_owned()))),
-                address: registration
-                    .address
-                    .as_ref()
-                    .map_or(NotSet, |a| Set(Some(a.clone().into_inner()))),
-                residence_org_id: Set(registration.residence.id),
-                residence_path: Set(registration.residence.path.as_str().to_owned()),
-                ..Default::default()
-            };
-            let updated = update_versioned(txn, current.id, current.version, changes, now)
-                .await?
-                .ok_or(WriteError::Retry)?;
-            let reason =
-                (!in_scope).then_some("relocated from another jurisdiction on re-registration");
-            (updated, reason)
-        }
-        None => {
-            let inserted = person::Entity::insert(person::ActiveModel {
-                document_type: Set(registration.document.as_ref().map(Document::kind)),
-                document_number: Set(registration
-                    .document
-                    .as_ref()
-                    .map(|d| d.number().to_owned())),
-                name: Set(registration.name.as_str().to_owned()),
-                sex: Set(registration.sex.unwrap_or(Sex::Unknown)),
-                birth_date: Set(registration.birth_date),
-                phone: Set(registration.phone.as_ref().map(|p| p.as_str().to_owned())),
-                address: Set(registration
-                    .address
-                    .as_ref()
-                    .map(|a| a.clone().into_inner())),
-                residence_org_id: Set(registration.residence.id),
-                residence_path: Set(registration.residence.path.as_str().to_owned()),
-                vulnerabilities: Set(0),
-                vulnerability_note: Set(None),
-                merged_into_id: Set(None),
-                version: Set(1),
-                created_at: Set(now),
-                updated_at: Set(now),
-                created_by_agency: Set(principal.agency),
-                ..Default::default()
-            })
-            .exec_with_returning(txn)
-            .await?;
-            (inserted, None)
         }
     };
     record_provenance(txn, &[model.id], principal, now).await?;
@@ -446,6 +397,104 @@ async fn register_in(
         .record_write(txn, operation, "Person", &[model.id], reason)
         .await?;
     Ok(model)
+}
+
+/// Who already carries a document number, as a registration sees it.
+enum Known {
+    Nobody,
+    /// A record in the caller's jurisdiction: a verified one, or a claim the caller's side
+    /// registered before (so that registering the same number again updates it, exactly as
+    /// for an unknown number).
+    Inside(person::Model),
+    /// The verified person, living outside the caller's jurisdiction.
+    Outside(person::Model),
+}
+
+async fn known_by_document(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    document: &Document,
+) -> Result<Known, sea_orm::DbErr> {
+    let rows = person::Entity::find()
+        .filter(person::Column::DocumentType.eq(document.kind()))
+        .filter(person::Column::DocumentNumber.eq(document.number()))
+        .filter(person::Column::MergedIntoId.is_null())
+        .order_by_asc(person::Column::Id)
+        .all(txn)
+        .await?;
+    let inside = |p: &person::Model| principal.jurisdiction().contains_str(&p.residence_path);
+    if let Some(mine) = rows.iter().find(|p| inside(p)) {
+        return Ok(Known::Inside(mine.clone()));
+    }
+    Ok(rows
+        .into_iter()
+        .find(|p| p.held_for_id.is_none())
+        .map_or(Known::Nobody, Known::Outside))
+}
+
+async fn insert(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    registration: &Registration,
+    held_for: Option<i64>,
+    now: chrono::DateTime<Utc>,
+) -> Result<person::Model, sea_orm::DbErr> {
+    person::Entity::insert(person::ActiveModel {
+        document_type: Set(registration.document.as_ref().map(Document::kind)),
+        document_number: Set(registration
+            .document
+            .as_ref()
+            .map(|d| d.number().to_owned())),
+        name: Set(registration.name.as_str().to_owned()),
+        sex: Set(registration.sex.unwrap_or(Sex::Unknown)),
+        birth_date: Set(registration.birth_date),
+        phone: Set(registration.phone.as_ref().map(|p| p.as_str().to_owned())),
+        address: Set(registration
+            .address
+            .as_ref()
+            .map(|a| a.clone().into_inner())),
+        residence_org_id: Set(registration.residence.id),
+        residence_path: Set(registration.residence.path.as_str().to_owned()),
+        vulnerabilities: Set(0),
+        vulnerability_note: Set(None),
+        merged_into_id: Set(None),
+        held_for_id: Set(held_for),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        created_by_agency: Set(principal.agency),
+        ..Default::default()
+    })
+    .exec_with_returning(txn)
+    .await
+}
+
+/// A known record takes the registration's details and residence.
+async fn update_from(
+    txn: &DatabaseTransaction,
+    registration: &Registration,
+    current: &person::Model,
+    now: chrono::DateTime<Utc>,
+) -> Result<person::Model, WriteError> {
+    let changes = person::ActiveModel {
+        name: Set(registration.name.as_str().to_owned()),
+        sex: registration.sex.map_or(NotSet, Set),
+        birth_date: registration.birth_date.map_or(NotSet, |d| Set(Some(d))),
+        phone: registration
+            .phone
+            .as_ref()
+            .map_or(NotSet, |p| Set(Some(p.as_str().to_owned()))),
+        address: registration
+            .address
+            .as_ref()
+            .map_or(NotSet, |a| Set(Some(a.clone().into_inner()))),
+        residence_org_id: Set(registration.residence.id),
+        residence_path: Set(registration.residence.path.as_str().to_owned()),
+        ..Default::default()
+    };
+    update_versioned(txn, current.id, current.version, changes, now)
+        .await?
+        .ok_or(WriteError::Retry)
 }
 
 /// Adds one report by the principal's agency to each person's provenance, in one
@@ -692,12 +741,15 @@ fn check_against_document(
     let Ok(id) = super::values::ResidentId::parse(number) else {
         return Ok(());
     };
-    if birth_date.is_some_and(|d| d != id.birth_date()) {
+    // Refused whatever the date: were a matching date accepted and another refused, a
+    // caller who sees the number masked could test dates one by one for its hidden middle.
+    if birth_date.is_some() {
         return Err(AppError::bad_input(
             "input.birthDate",
-            "does not match the resident ID number",
+            "is set by the resident ID number and cannot be changed",
         ));
     }
+    // The sex is the parity of the 17th digit, which every viewer of the number sees.
     if sex.is_some_and(|s| s != sex_of_resident_id(id.as_str())) {
         return Err(AppError::bad_input(
             "input.sex",

@@ -209,7 +209,6 @@ async fn start_in(
             FlowTask {
                 kind: TaskKind::DeliverSupplies,
                 to: Agency::CivilAffairs,
-                levels: STREET_LEVEL,
                 priority: TaskPriority::Normal,
                 due_in: Duration::hours(24),
                 note: "Home observation of a vulnerable resident: deliver living supplies",
@@ -341,7 +340,6 @@ pub async fn end(
                 FlowTask {
                     kind: TaskKind::EnforceIsolation,
                     to: Agency::Police,
-                    levels: DISTRICT_LEVEL,
                     priority: TaskPriority::Urgent,
                     due_in: Duration::hours(2),
                     note: "Left medical observation without permission: locate and return",
@@ -522,16 +520,10 @@ pub async fn of_persons(
     .await?)
 }
 
-/// Levels of the jurisdiction tree a flow task is addressed to.
-const DISTRICT_LEVEL: usize = 2;
-const STREET_LEVEL: usize = 3;
-
 /// A task that a change of observation opens by itself.
 struct FlowTask {
     kind: TaskKind,
     to: Agency,
-    /// The receiving unit: the person's residence at this level of the tree.
-    levels: usize,
     priority: TaskPriority,
     due_in: Duration,
     note: &'static str,
@@ -550,9 +542,8 @@ async fn open_flow_task(
     if !policy::may_send(flow.kind, actor.principal.agency, flow.to) {
         return Ok(());
     }
-    let Some(unit) = orgs.ancestor_at(&person.residence_path, flow.levels)? else {
-        return Ok(());
-    };
+    // And to the unit the route names.
+    let unit = tasks::route_unit(orgs, flow.kind, flow.to, person, None)?;
     tasks::open_in(
         txn,
         actor,

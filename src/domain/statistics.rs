@@ -24,7 +24,11 @@ use super::{
     coalesce::Coalescer, health_checks::CHECKS_PER_DAY, org_units::OrgUnit, values::OrgPath,
 };
 use crate::{
-    access::{self, scope, Access, Data},
+    access::{
+        self,
+        disclosure::{Cell, Disclosure},
+        scope, Access, Data,
+    },
     audit::Actor,
     error::{AppError, AppResult},
     state::AppState,
@@ -100,7 +104,7 @@ fn period(state: &AppState, from: NaiveDate, to: NaiveDate) -> AppResult<(i64, i
     Ok((epoch_day(from), epoch_day(to)))
 }
 
-fn epoch_day(date: NaiveDate) -> i64 {
+pub fn epoch_day(date: NaiveDate) -> i64 {
     i64::from(date.num_days_from_ce()) - 719_163
 }
 
@@ -148,28 +152,101 @@ pub async fn compute(
         .statistics
         .run(key, move || async move { query.all(&db).await })
         .await?;
-    let whole = assemble(&rows, None, from_day, to_day);
+    // Figures as this principal may read them: analysts' perturbed cell by cell, and a
+    // period's totals summed from the perturbed days (see `access::disclosure`).
+    let disclosure = Disclosure::for_principal(principal, &state.settings.disclosure_key);
+    let series = |unit: Arc<OrgUnit>, bucket: Option<i64>| {
+        let days: Vec<DayFigures> = assemble(&rows, bucket, from_day, to_day)
+            .into_iter()
+            .map(|day| day.read_with(&disclosure, unit.id))
+            .collect();
+        UnitSeries {
+            totals: totals(&days),
+            days,
+            unit,
+        }
+    };
     Ok(Statistics {
         from,
         to,
-        whole: UnitSeries {
-            totals: totals(&whole),
-            days: whole,
-            unit,
-        },
+        whole: series(unit.clone(), None),
         children: children
             .into_iter()
             .enumerate()
-            .map(|(i, unit)| {
-                let days = assemble(&rows, Some(i as i64 + 1), from_day, to_day);
-                UnitSeries {
-                    totals: totals(&days),
-                    days,
-                    unit,
-                }
-            })
+            .map(|(i, child)| series(child, Some(i as i64 + 1)))
             .collect(),
     })
+}
+
+impl DayFigures {
+    /// The day as a principal with this disclosure control reads it. Flows are cells of
+    /// their day; stocks (cumulative confirmed, under observation, checks due) are cells of
+    /// no day, so that an unchanged stock reads the same every day.
+    fn read_with(self, disclosure: &Disclosure, unit: i64) -> Self {
+        if !disclosure.perturbs() {
+            return self;
+        }
+        let day = epoch_day(self.date);
+        let flow = |measure: &'static str, n: i64| {
+            disclosure.count(
+                Cell {
+                    measure,
+                    unit,
+                    day: Some(day),
+                },
+                n,
+            )
+        };
+        let stock = |measure: &'static str, n: i64| {
+            disclosure.count(
+                Cell {
+                    measure,
+                    unit,
+                    day: None,
+                },
+                n,
+            )
+        };
+        Self {
+            date: self.date,
+            new_suspected: flow(measures::NEW_SUSPECTED, self.new_suspected),
+            new_confirmed: flow(measures::NEW_CONFIRMED, self.new_confirmed),
+            new_asymptomatic: flow(measures::NEW_ASYMPTOMATIC, self.new_asymptomatic),
+            cumulative_confirmed: stock(measures::CUMULATIVE_CONFIRMED, self.cumulative_confirmed),
+            active_quarantines: stock(measures::ACTIVE_QUARANTINES, self.active_quarantines),
+            contacts_traced: flow(measures::NEW_CONTACTS, self.contacts_traced),
+            checks_due: stock(measures::CHECKS_DUE, self.checks_due),
+            checks_missed: flow(measures::CHECKS_MISSED, self.checks_missed),
+            fevers: flow(measures::FEVERS, self.fevers),
+            tasks_opened: flow(measures::TASKS_OPENED, self.tasks_opened),
+            tasks_closed: flow(measures::TASKS_CLOSED, self.tasks_closed),
+        }
+    }
+}
+
+/// Names of the measures, as cells know them: the statistics and the daily report count
+/// the same things under the same names, so that the same true count of the same unit and
+/// day reads the same through either.
+pub mod measures {
+    pub const NEW_SUSPECTED: &str = "cases.suspected";
+    pub const NEW_CONFIRMED: &str = "cases.confirmed";
+    pub const NEW_ASYMPTOMATIC: &str = "cases.asymptomatic";
+    pub const NEW_EXCLUDED: &str = "cases.excluded";
+    pub const NEW_CASES: &str = "cases.all";
+    pub const CUMULATIVE_CONFIRMED: &str = "cases.confirmed.cumulative";
+    pub const ACTIVE_QUARANTINES: &str = "quarantines.active";
+    pub const QUARANTINES_STARTED: &str = "quarantines.started";
+    pub const QUARANTINES_ENDED: &str = "quarantines.ended";
+    pub const NEW_CONTACTS: &str = "contacts.traced";
+    pub const CHECKS_DUE: &str = "checks.due";
+    pub const CHECKS_RECORDED: &str = "checks.recorded";
+    pub const CHECKS_MISSED: &str = "checks.missed";
+    pub const FEVERS: &str = "checks.fevers";
+    pub const CHECKPOINT_ARRIVALS: &str = "checkpoints.arrivals";
+    pub const RISK_AREA_ARRIVALS: &str = "checkpoints.arrivals.risk";
+    pub const TASKS_OPENED: &str = "tasks.opened";
+    pub const TASKS_CLOSED: &str = "tasks.closed";
+    pub const OPEN_TASKS: &str = "tasks.open";
 }
 
 /// Statistics being computed, by unit, children or not, and period.

@@ -13,7 +13,7 @@ use sea_orm::{
 };
 
 use super::{
-    org_units::OrgUnit,
+    org_units::{self, OrgDirectory, OrgUnit},
     pagination::{newest_with_persons, Page, PageRequest},
     persons,
     task_rules::{self, Side},
@@ -41,8 +41,9 @@ pub struct NewTask {
     pub kind: TaskKind,
     pub person_id: i64,
     pub to_agency: Agency,
-    /// The receiving jurisdiction: officers of `to_agency` there receive it.
-    pub to_unit: Arc<OrgUnit>,
+    /// The receiving jurisdiction: officers of `to_agency` there receive it. `None`: the
+    /// unit the route names (see [`route_unit`]).
+    pub to_unit: Option<Arc<OrgUnit>>,
     pub priority: TaskPriority,
     pub due_at: Option<DateTime<Utc>>,
     pub note: Option<BoundedText>,
@@ -118,6 +119,13 @@ pub async fn create(state: &AppState, actor: &Actor, new: NewTask) -> AppResult<
     }
     db::write_retrying!(&state.db, |txn| {
         let person = persons::find_for_write(&txn, principal, new.person_id).await?;
+        let to_unit = route_unit(
+            &state.orgs,
+            new.kind,
+            new.to_agency,
+            &person,
+            new.to_unit.as_ref(),
+        )?;
         let task = open_in(
             &txn,
             actor,
@@ -125,7 +133,7 @@ pub async fn create(state: &AppState, actor: &Actor, new: NewTask) -> AppResult<
                 kind: new.kind,
                 person: &person,
                 to_agency: new.to_agency,
-                to_unit: &new.to_unit,
+                to_unit: &to_unit,
                 priority: new.priority,
                 due_at: new.due_at,
                 note: new.note.clone().map(BoundedText::into_inner),
@@ -136,6 +144,38 @@ pub async fn create(state: &AppState, actor: &Actor, new: NewTask) -> AppResult<
         .await?;
         Ok(TaskRow { task, person })
     })
+}
+
+/// The unit a task of this kind about this person goes to: the receiving agency's unit at
+/// the route's level above the person's residence, or a unit below it that still contains
+/// the residence (a police station of the person's street, say). Anything else would widen
+/// the person to officers the route does not name, and is refused.
+pub fn route_unit(
+    orgs: &OrgDirectory,
+    kind: TaskKind,
+    to_agency: Agency,
+    person: &person::Model,
+    asked: Option<&Arc<OrgUnit>>,
+) -> AppResult<Arc<OrgUnit>> {
+    let level = policy::receiving_level(kind)
+        .ok_or_else(|| AppError::internal(format!("no route for {kind} tasks")))?;
+    let named = orgs
+        .ancestor_at(&person.residence_path, org_units::depth(level))?
+        .ok_or_else(|| AppError::internal("a residence lies above the route's level"))?;
+    match asked {
+        None => Ok(named),
+        Some(unit)
+            if named.path.contains(&unit.path)
+                && unit.path.contains_str(&person.residence_path) =>
+        {
+            Ok(unit.clone())
+        }
+        Some(unit) => Err(AppError::forbidden(format!(
+            "input.toOrgUnit: {kind} tasks go to {to_agency} of the person's {level} \
+             ({} {}), or a unit below it where the person lives; not {} {}",
+            named.code, named.name, unit.code, unit.name
+        ))),
+    }
 }
 
 /// A task to open, by hand or by a flow that calls for one.

@@ -223,6 +223,7 @@ fn passage(
         recorded_by_agency: checkpoint.agency,
         idempotency_key: String::new(),
         created_at: world.calendar.no_later_than_now(recorded_at.max(passed_at)),
+        identity_conflict: false,
     }
 }
 

@@ -105,6 +105,7 @@ pub async fn write(
                 created_at: registered_at,
                 updated_at: registered_at,
                 created_by_agency: Agency::Community,
+                held_for_id: None,
             })
             .await?;
     }

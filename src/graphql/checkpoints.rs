@@ -13,7 +13,7 @@ use super::{
     enums::{Agency, Direction, DocumentType},
     health_checks::{CheckStatus, ItemError},
     org_units::OrgUnit,
-    persons::{reached_by_id, Person},
+    persons::{reached_inside_by_id, Person},
     prefetch,
 };
 use crate::{
@@ -172,16 +172,24 @@ impl CheckpointEntry {
         self.0.passed_at
     }
 
-    /// The registered person who passed, if identified: in full when they live in your
-    /// jurisdiction, pseudonymized otherwise.
+    /// The registered person who passed, when they live in your jurisdiction (a traveller
+    /// whose document belongs to someone living elsewhere shows only as `traveller`, so
+    /// that no entry tells whether, or where, a number is registered).
     async fn person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
         match self.0.person_id {
-            Some(id) => Ok(Some(reached_by_id(ctx, id).await?)),
+            Some(id) => reached_inside_by_id(ctx, id).await,
             None => Ok(None),
         }
     }
 
-    /// A traveller not registered as a person, as identified at the checkpoint.
+    /// The document is registered to a person of another name: for health and police to
+    /// resolve. Never shown to those who see numbers masked.
+    #[graphql(visible = "super::visibility::checkpoint_entry_identity_conflict")]
+    async fn identity_conflict(&self) -> bool {
+        self.0.identity_conflict
+    }
+
+    /// The traveller as identified at the checkpoint (name, document, phone), as recorded.
     #[graphql(visible = "super::visibility::checkpoint_entry_traveller")]
     async fn traveller(&self, ctx: &Context<'_>) -> Result<Option<Traveller>> {
         Ok(TravellerView::of(&actor(ctx)?.principal, &self.0).map(Traveller))
@@ -356,8 +364,11 @@ pub struct CheckpointEntryFilter {
     passed_since: Option<DateTime<Utc>>,
     /// Passed before this instant.
     passed_before: Option<DateTime<Utc>>,
-    /// Entries of this registered person.
+    /// Entries of this registered person (one living in your jurisdiction).
     person: Option<ID>,
+    /// Only entries whose document is registered to a person of another name (true).
+    #[graphql(visible = "super::visibility::checkpoint_entry_filter_identity_conflict")]
+    identity_conflict: Option<bool>,
 }
 
 impl CheckpointEntryFilter {
@@ -376,6 +387,7 @@ impl CheckpointEntryFilter {
                 .person
                 .map(|id| row_id(&id, "filter.person"))
                 .transpose()?,
+            identity_conflict: self.identity_conflict,
         })
     }
 }

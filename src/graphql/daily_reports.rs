@@ -118,7 +118,7 @@ impl DailyReport {
     /// that are not communities (see `dailyReportStatus`).
     #[graphql(visible = "super::visibility::daily_report_confirmation")]
     async fn confirmation(&self, ctx: &Context<'_>) -> Result<Option<DailyReportConfirmation>> {
-        let changed = self.0.changed_since_confirmation().unwrap_or(false);
+        let changed = self.0.changed_since_confirmation.unwrap_or(false);
         let threshold = threshold(ctx)?;
         Ok(self
             .0

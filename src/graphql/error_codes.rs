@@ -3,8 +3,10 @@
 
 use std::sync::Arc;
 
+use futures_util::{stream::BoxStream, StreamExt};
+
 use async_graphql::{
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest},
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest, NextSubscribe},
     Response, ServerError, Value,
 };
 
@@ -36,6 +38,24 @@ impl Extension for ErrorCodes {
             classify(error);
         }
         response
+    }
+
+    /// Subscriptions too: every response of the stream (a refused or invalid subscription,
+    /// an error in an event) carries its code over graphql-transport-ws as over HTTP.
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        next.run(ctx, stream)
+            .map(|mut response| {
+                for error in &mut response.errors {
+                    classify(error);
+                }
+                response
+            })
+            .boxed()
     }
 }
 

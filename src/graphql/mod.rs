@@ -15,6 +15,7 @@ mod enums;
 pub mod error_codes;
 mod grants;
 mod health_checks;
+mod held;
 mod lab_tests;
 pub mod limits;
 pub mod loaders;
@@ -46,6 +47,7 @@ pub struct Query(
     org_units::OrgUnitQuery,
     persons::PersonQuery,
     duplicates::DuplicateQuery,
+    held::HeldQuery,
     cases::CaseQuery,
     contacts::ContactQuery,
     quarantines::QuarantineQuery,
@@ -65,6 +67,7 @@ pub struct Query(
 pub struct Mutation(
     persons::PersonMutation,
     duplicates::DuplicateMutation,
+    held::HeldMutation,
     cases::CaseMutation,
     contacts::ContactMutation,
     quarantines::QuarantineMutation,

@@ -607,6 +607,12 @@ async fn grid(state: &AppState, code: &str, field: &str) -> AppResult<Arc<Domain
 /// A person met through another record (a case, a contact, a check): shown as the policy
 /// says for how the principal reaches them, and put on the audit trail.
 pub async fn reached(ctx: &Context<'_>, model: person::Model) -> Result<Person> {
+    let person = reached_unaudited(ctx, model).await?;
+    actor(ctx)?.record_reads("Person", [person.0.id()])?;
+    Ok(person)
+}
+
+async fn reached_unaudited(ctx: &Context<'_>, model: person::Model) -> Result<Person> {
     let actor = actor(ctx)?;
     let isolated = if scope::reach_needs_isolation(&actor.principal) {
         let active = ctx
@@ -620,7 +626,6 @@ pub async fn reached(ctx: &Context<'_>, model: person::Model) -> Result<Person> 
         false
     };
     let reach = scope::reach_of(&actor.principal, &model, isolated);
-    actor.record_reads("Person", [model.id])?;
     Ok(Person(PersonView::new(&actor.principal, model, reach)))
 }
 
@@ -634,6 +639,25 @@ pub async fn reached_by_id(ctx: &Context<'_>, id: i64) -> Result<Person> {
         .map_err(AppError::from)?
         .ok_or_else(|| AppError::internal(format!("person {id} missing")))?;
     reached(ctx, model).await
+}
+
+/// A person loaded by id, only if the principal reaches them in its own jurisdiction
+/// (`None` otherwise, unaudited): for records that may point, behind the scenes, to
+/// someone the principal must not learn of.
+pub async fn reached_inside_by_id(ctx: &Context<'_>, id: i64) -> Result<Option<Person>> {
+    let model = ctx
+        .data::<Loaders>()?
+        .person
+        .load_one(id)
+        .await
+        .map_err(AppError::from)?
+        .ok_or_else(|| AppError::internal(format!("person {id} missing")))?;
+    let person = reached_unaudited(ctx, model).await?;
+    if person.0.reach() != crate::access::Reach::Jurisdiction {
+        return Ok(None);
+    }
+    actor(ctx)?.record_reads("Person", [person.0.id()])?;
+    Ok(Some(person))
 }
 
 /// The first `first` (default 20, at most 100) rows of a nested list, through its loader.

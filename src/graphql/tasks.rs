@@ -376,8 +376,10 @@ pub struct CreateTaskInput {
     /// A person in your jurisdiction.
     person: ID,
     to_agency: Agency,
-    /// Code of the receiving unit (e.g. the district whose police should act).
-    to_org_unit: String,
+    /// Code of the receiving unit. Omit it: the route names the unit (the police of the
+    /// person's district, the civil affairs of their street, ...); a unit given must be
+    /// that one or one below it where the person lives.
+    to_org_unit: Option<String>,
     priority: Option<TaskPriority>,
     due_at: Option<DateTime<Utc>>,
     note: Option<String>,
@@ -389,7 +391,10 @@ impl CreateTaskInput {
             kind: self.kind.into(),
             person_id: row_id(&self.person, "input.person")?,
             to_agency: self.to_agency.into(),
-            to_unit: unit(state, &self.to_org_unit, "input.toOrgUnit").await?,
+            to_unit: match &self.to_org_unit {
+                Some(code) => Some(unit(state, code, "input.toOrgUnit").await?),
+                None => None,
+            },
             priority: self
                 .priority
                 .map_or(entity::TaskPriority::Normal, Into::into),

@@ -17,6 +17,7 @@ mod generate;
 mod grants;
 mod helpers;
 mod http;
+mod inference;
 mod introspection;
 mod joint_matrix;
 mod joint_story;

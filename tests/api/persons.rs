@@ -276,10 +276,13 @@ async fn registering_into_another_jurisdiction_is_forbidden() {
 }
 
 #[tokio::test]
-async fn a_known_person_moving_in_is_relocated_only_when_the_name_matches() {
+async fn police_relocate_a_known_person_moving_in_only_when_the_name_matches() {
+    // Health and police see numbers in full and verify identities: their registration of a
+    // number known elsewhere relocates the person. (Agencies that see numbers masked get a
+    // held record instead: tests/api/inference.rs.)
     let app = spawn_app().await;
     let person = fixtures::register(&app, 61, "林海", GRID).await;
-    let elsewhere = app.token(Agency::Community, Role::Operator, "DEMO-02-01-01");
+    let elsewhere = app.token(Agency::Police, Role::Operator, "DEMO-02");
     let register = |name: &str| json!({ "input": { "documentType": "RESIDENT_ID", "documentNumber": person.document, "name": name, "residence": "DEMO-02-01-01-01" }});
     let refused = app
         .gql(&elsewhere, fixtures::REGISTER, register("林山"))
@@ -292,7 +295,7 @@ async fn a_known_person_moving_in_is_relocated_only_when_the_name_matches() {
         .await;
     assert_ok(&moved);
     assert_eq!(moved["data"]["registerPerson"]["id"], person.id.as_str());
-    // The old community no longer reaches the person; the new one does.
+    // The old community no longer reaches the person; the new district does.
     let old = app.token(Agency::Community, Role::Operator, COMMUNITY);
     let lookup = "query($id: ID!) { person(id: $id) { name } }";
     assert_eq!(

@@ -488,3 +488,51 @@ async fn stopping_the_server_closes_subscriptions_with_going_away() {
         "the server exits"
     );
 }
+
+/// The first message the server sends for subscription "1" within `wait`.
+async fn first_message(socket: &mut Socket, wait: StdDuration) -> Value {
+    tokio::time::timeout(wait, async {
+        loop {
+            if let Some(Ok(Message::Text(text))) = socket.next().await {
+                let message: Value = serde_json::from_str(&text).unwrap();
+                if message["type"] != "ping" {
+                    return message;
+                }
+            }
+        }
+    })
+    .await
+    .expect("an answer")
+}
+
+#[tokio::test]
+async fn errors_over_the_subscription_protocol_carry_their_codes() {
+    let app = spawn_app().await;
+    let community = app.token(Agency::Community, Role::Operator, "DEMO-01-01-01");
+    let analyst = app.token(Agency::Health, Role::Analyst, "DEMO");
+    for (token, query, code) in [
+        // Not valid GraphQL.
+        (&community, "subscription { alerts(", "BAD_USER_INPUT"),
+        // A field the principal may not see, refused as unknown.
+        (&analyst, "subscription { alerts { id } }", "BAD_USER_INPUT"),
+        // A bad argument.
+        (
+            &community,
+            "subscription { alerts(kinds: [NOPE]) { id } }",
+            "BAD_USER_INPUT",
+        ),
+    ] {
+        let mut socket = subscribe(&app.base, token, query).await;
+        let message = first_message(&mut socket, StdDuration::from_secs(5)).await;
+        let errors = match message["type"].as_str() {
+            Some("error") => message["payload"].clone(),
+            Some("next") => message["payload"]["errors"].clone(),
+            _ => panic!("{query}: unexpected {message}"),
+        };
+        let errors = errors.as_array().expect("errors");
+        assert!(!errors.is_empty(), "{query}: {message}");
+        for error in errors {
+            assert_eq!(error["extensions"]["code"], code, "{query}: {message}");
+        }
+    }
+}

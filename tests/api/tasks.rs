@@ -94,7 +94,9 @@ async fn an_absconding_opens_an_urgent_task_for_the_district_police_who_close_it
 async fn a_live_task_lets_its_receivers_see_the_person_and_no_longer() {
     let app = spawn_app().await;
     let health = app.token(Agency::Health, Role::Operator, "DEMO");
-    let police_b = app.token(Agency::Police, Role::Operator, "DEMO-02");
+    // The station of another street of the person's district: the district's police receive
+    // the task, and this station with them.
+    let police_b = app.token(Agency::Police, Role::Operator, "DEMO-01-02");
     let person = fixtures::register(&app, 811, "罗寻找", GRID).await;
     // The person is someone's close contact: a record the task must not open up.
     let source = fixtures::register(&app, 812, "源病例", GRID).await;
@@ -107,9 +109,26 @@ async fn a_live_task_lets_its_receivers_see_the_person_and_no_longer() {
         Some("NOT_FOUND")
     );
 
-    // Believed to be in district B: the city CDC asks district B's police to find them.
-    let created = ok(&app, &health, CREATE, json!({ "i": { "kind": "LOCATE_PERSON", "person": person.id, "toAgency": "POLICE",
-        "toOrgUnit": "DEMO-02", "priority": "HIGH", "dueAt": Utc::now() + Duration::hours(4), "note": "疑似前往江南区" } })).await;
+    // Not to the police of another district: a task widens its receivers to the person, so
+    // it goes only where its route says (the police of the person's district).
+    let elsewhere = app
+        .gql(
+            &health,
+            CREATE,
+            json!({ "i": { "kind": "LOCATE_PERSON", "person": person.id, "toAgency": "POLICE",
+        "toOrgUnit": "DEMO-02" } }),
+        )
+        .await;
+    assert_eq!(error_code(&elsewhere), Some("FORBIDDEN"), "{elsewhere}");
+    // The city CDC asks the person's district police to find them.
+    let created = ok(
+        &app,
+        &health,
+        CREATE,
+        json!({ "i": { "kind": "LOCATE_PERSON", "person": person.id, "toAgency": "POLICE",
+        "priority": "HIGH", "dueAt": Utc::now() + Duration::hours(4), "note": "疑似前往江南区" } }),
+    )
+    .await;
     let task_id = created["createTask"]["id"].as_str().unwrap().to_owned();
     assert_eq!(created["createTask"]["yourSides"], json!(["SENDER"]));
     let seen = ok(&app, &police_b, view, json!({ "id": person.id })).await;

@@ -75,24 +75,30 @@ impl ResidentId {
     }
 
     /// The masked form shown to agencies that may not see the full number:
-    /// the first 6 and the last 4 characters, e.g. `110105********123X`.
+    /// the first 6 and the last 2 characters, e.g. `110105**********2X`.
     pub fn masked(&self) -> String {
         mask_document_number(&self.0)
     }
 }
 
-/// Masks any document number to its first 6 and last 4 characters; numbers too short for
-/// that keep only their last character visible.
+/// Characters of a resident ID number a mask leaves visible: the region (6) and the last 2
+/// (the end of the sequence, whose parity is the sex, and the check digit).
+const MASK_HEAD: usize = 6;
+const MASK_TAIL: usize = 2;
+
+/// Masks a document number so that it cannot be rebuilt from what else a masked viewer
+/// sees. An 18-character resident ID keeps its region and last 2 characters: the hidden ten
+/// are the birth date (of which a masked viewer sees only the year) and two digits of the
+/// sequence, so about 365 × 100 / 11 ≈ 3,300 numbers fit what is shown. Any other number
+/// keeps only its last 2 characters (its head is often a type letter and serial block).
 pub fn mask_document_number(number: &str) -> String {
     let chars: Vec<char> = number.chars().collect();
-    if chars.len() > 10 {
-        let head: String = chars[..6].iter().collect();
-        let tail: String = chars[chars.len() - 4..].iter().collect();
-        format!("{head}{}{tail}", "*".repeat(chars.len() - 10))
-    } else {
-        let tail = chars.last().map(|c| c.to_string()).unwrap_or_default();
-        format!("{}{tail}", "*".repeat(chars.len().saturating_sub(1)))
-    }
+    let head = if chars.len() == 18 { MASK_HEAD } else { 0 };
+    let tail = MASK_TAIL.min(chars.len() / 3);
+    let hidden = chars.len().saturating_sub(head + tail);
+    let start: String = chars[..head.min(chars.len())].iter().collect();
+    let end: String = chars[chars.len() - tail..].iter().collect();
+    format!("{start}{}{end}", "*".repeat(hidden))
 }
 
 fn check_char(first17: &[u8]) -> char {
@@ -186,12 +192,47 @@ mod tests {
     }
 
     #[test]
-    fn masking_keeps_first_six_and_last_four() {
+    fn masking_keeps_the_region_and_the_last_two_characters() {
         assert_eq!(
             ResidentId::parse("11010519491231002X").unwrap().masked(),
-            "110105********002X"
+            "110105**********2X"
         );
-        assert_eq!(mask_document_number("E1234567"), "*******7");
+        assert_eq!(mask_document_number("E12345678"), "*******78");
+        assert_eq!(mask_document_number("AB"), "**");
+        assert_eq!(mask_document_number(""), "");
+    }
+
+    /// What a masked viewer sees of a resident: the masked number, the birth year and the
+    /// sex. Every 18-character number that fits all three is a candidate for the real one.
+    fn candidates(masked: &str, birth_year: i32) -> usize {
+        let head = &masked[..6];
+        let tail = &masked[16..];
+        let mut n = 0;
+        let mut day = NaiveDate::from_ymd_opt(birth_year, 1, 1).unwrap();
+        while day.year() == birth_year {
+            for middle in 0..100 {
+                let candidate = format!("{head}{}{middle:02}{tail}", day.format("%Y%m%d"));
+                if ResidentId::parse(&candidate).is_ok_and(|id| id.masked() == masked) {
+                    n += 1;
+                }
+            }
+            day = day.succ_opt().unwrap();
+        }
+        n
+    }
+
+    #[test]
+    fn a_masked_number_with_the_birth_year_leaves_thousands_of_candidates() {
+        for (year, sequence) in [(1949, 2), (1990, 123), (2000, 998), (2020, 1)] {
+            let id = ResidentId::generate(
+                339_901,
+                NaiveDate::from_ymd_opt(year, 7, 1).unwrap(),
+                sequence,
+            )
+            .unwrap();
+            let n = candidates(&id.masked(), year);
+            assert!(n >= 2_500, "{year}: only {n} candidates");
+        }
     }
 
     #[test]
