@@ -8,6 +8,7 @@ mod authentication;
 mod binary;
 mod changes;
 mod checkpoints;
+mod conflicts;
 mod daily_reports;
 mod dashboard;
 mod database_loss;
