@@ -30,6 +30,7 @@ mod persisted;
 mod persons;
 mod process;
 mod schema;
+mod startup;
 mod statement_count;
 mod statistics;
 mod subscriptions;
