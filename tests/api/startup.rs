@@ -1,13 +1,18 @@
 //! The first minute with the real binary: the banner prints a working token for every demo
-//! user the README lists, in the README's order.
+//! user the README lists, in the README's order, and a port already in use is refused with
+//! a message that says how to pick another one.
 
-use std::time::{Duration, Instant};
+use std::{
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
 
+use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 
 use crate::{
     binary::Binary,
-    helpers::TestDatabase,
+    helpers::{TestDatabase, TEST_SECRET},
 };
 
 /// One row of the README's table "Working in GraphiQL, per agency".
@@ -125,4 +130,57 @@ async fn the_banner_prints_a_working_token_for_every_user_of_the_readme_table_in
             "{me}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_port_in_use_is_refused_at_once_naming_bind_addr_and_its_flag() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let database = TestDatabase::create().await;
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lianfang"))
+        .env("DATABASE_URL", &database.url)
+        .env("BIND_ADDR", &address)
+        .env("JWT_SECRET", TEST_SECRET)
+        .env("DEMO_RESIDENTS", "60")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("the server did not give up on a port in use");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let elapsed = started.elapsed();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(!status.success());
+    for needle in [
+        "地址已被占用",
+        "in use",
+        &address,
+        "BIND_ADDR=",
+        "--bind-addr",
+    ] {
+        assert!(stderr.contains(needle), "{needle:?} in:\n{stderr}");
+    }
+    // Said before any database work: nothing was migrated, let alone seeded.
+    assert!(elapsed < Duration::from_secs(10), "took {elapsed:?}");
+    let db = sea_orm::Database::connect(&database.url).await.unwrap();
+    let backend = db.get_database_backend();
+    let org_units = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            backend,
+            "SELECT COUNT(*) FROM org_unit".to_owned(),
+        ))
+        .await;
+    assert!(org_units.is_err(), "the database was migrated");
+    db.close().await.unwrap();
+    drop(taken);
 }
