@@ -49,6 +49,7 @@ impl Application {
             config,
             registered.storage(config.apq_cache_size).await,
         );
+        state.db_watch.spawn();
         let (stop, stopping) = tokio::sync::watch::channel(false);
         tokio::spawn(watch_for_stop(stop));
         let endpoint = web::Data::new(Endpoint {
@@ -161,6 +162,7 @@ pub async fn prepare_state(config: &Config) -> Result<Arc<AppState>, StartupErro
         statements,
         events: crate::events::EventSource::new(&config.database_url),
         statistics: Default::default(),
+        db_watch: crate::db_watch::DbWatch::new(&config.database_url),
     }))
 }
 

@@ -35,6 +35,7 @@ mod statement_count;
 mod statistics;
 mod subscriptions;
 mod tasks;
+mod tcp_proxy;
 mod vulnerable;
 mod workflow_matrix;
 mod workflow_rules;
