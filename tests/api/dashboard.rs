@@ -81,10 +81,10 @@ async fn the_dashboard_draws_the_city_by_district_in_a_real_browser() {
         .to_owned();
     assert!(csp.contains("script-src 'self';"), "{csp}");
     let html = page.text().await.unwrap();
-    assert!(html.contains("/dashboard.js") && !html.contains("<script>"));
+    assert!(html.contains("/assets/dashboard.js") && !html.contains("<script>"));
     let script = app
         .client
-        .get(format!("{}/dashboard.js", app.base))
+        .get(format!("{}/assets/dashboard.js", app.base))
         .send()
         .await
         .unwrap();

@@ -26,6 +26,7 @@ mod limits;
 mod log_hygiene;
 mod one_record;
 mod outbreak_story;
+mod pages;
 mod persisted;
 mod persons;
 mod process;
