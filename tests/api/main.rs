@@ -6,6 +6,7 @@ mod access_matrix;
 mod audit;
 mod authentication;
 mod binary;
+mod browser;
 mod changes;
 mod checkpoints;
 mod conflicts;
