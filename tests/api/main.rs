@@ -17,6 +17,7 @@ mod demo_city;
 mod fixtures;
 mod generate;
 mod grants;
+mod graphiql;
 mod helpers;
 mod http;
 mod introspection;

@@ -7,7 +7,10 @@ use std::io::Read;
 
 use lianfang::http::{OWN, VENDOR};
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::{
+    browser::{assert_only_local, chromium, system_has_chinese_font, Browser},
+    helpers::{spawn_app, TestApp},
+};
 
 const PAGES: [&str; 3] = ["/", "/graphiql", "/dashboard"];
 
@@ -156,4 +159,29 @@ async fn third_party_files_are_served_as_published_and_cached_for_a_year() {
         assert_eq!(header(&own, "content-type"), *content_type);
         assert_eq!(header(&own, "cache-control"), "no-cache");
     }
+}
+
+#[tokio::test]
+async fn the_home_page_reads_in_chinese_in_a_browser_without_the_internet() {
+    let app = spawn_app().await;
+    let Some(binary) = chromium() else {
+        return;
+    };
+    let browser = Browser::offline(&binary);
+    let mut page = browser.page().await;
+    page.navigate(&format!("{}/", app.base)).await;
+    page.wait_for(
+        "the page",
+        "document.fonts.status === 'loaded' && document.querySelector('h1')",
+    )
+    .await;
+    page.eval("document.fonts.ready.then(() => true)").await;
+    let text = page.text().await;
+    assert!(text.contains("第一步 First steps"), "{text}");
+    if !system_has_chinese_font() {
+        page.assert_chinese_drawn_in_a_chinese_font().await;
+    }
+    page.screenshot("home").await;
+    assert_eq!(page.violations().await, serde_json::json!([]));
+    assert_only_local(&page.requested_urls(), &app.base);
 }
