@@ -102,6 +102,17 @@ async fn graphiql_works_offline_with_the_schema_of_the_pasted_token() {
     let fields = query_fields_in_docs(&mut page).await;
     assert!(fields.contains(&"statistics".to_owned()), "{fields:?}");
 
+    // Subscriptions: the policy lets the page open its WebSocket to the server.
+    let socket = page
+        .eval(
+            "new Promise((done) => { \
+               const ws = new WebSocket(location.origin.replace(/^http/, 'ws') + '/graphql', 'graphql-transport-ws'); \
+               ws.onopen = () => { ws.close(); done('open'); }; \
+               ws.onerror = () => done('refused'); })",
+        )
+        .await;
+    assert_eq!(socket, "open");
+
     // Nothing from another host, nothing the page's policy refused.
     assert_eq!(page.violations().await, serde_json::json!([]));
     let urls = page.requested_urls();
