@@ -13,7 +13,10 @@
 //! at once. The first answer opens the gate again.
 
 use std::{
-    sync::Arc,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
     time::{Duration, Instant},
 };
 
@@ -31,14 +34,15 @@ const FRESH: Duration = Duration::from_millis(250);
 pub struct DbWatch {
     url: String,
     up: watch::Sender<bool>,
-    probe: Mutex<Probe>,
+    /// The probe's own connection; one probe at a time.
+    probe: Mutex<Option<ProbeConnection>>,
+    /// When a probe last got an answer, in milliseconds after `started` (0: not since the
+    /// last suspicion).
+    answered_ms: AtomicU64,
+    /// Counts suspicions, so that a probe under way when one came does not count as fresh.
+    suspicions: AtomicU64,
+    started: Instant,
     wake: Notify,
-}
-
-#[derive(Default)]
-struct Probe {
-    connection: Option<ProbeConnection>,
-    answered_at: Option<Instant>,
 }
 
 enum ProbeConnection {
@@ -73,7 +77,10 @@ impl DbWatch {
         Arc::new(Self {
             url: url.to_owned(),
             up: watch::Sender::new(true),
-            probe: Mutex::new(Probe::default()),
+            probe: Mutex::new(None),
+            answered_ms: AtomicU64::new(0),
+            suspicions: AtomicU64::new(0),
+            started: Instant::now(),
             wake: Notify::new(),
         })
     }
@@ -89,9 +96,18 @@ impl DbWatch {
         let _ = up.wait_for(|up| !*up).await;
     }
 
-    /// A request met a broken connection: probe now rather than at the next tick.
+    /// A request met a broken connection: probe now rather than at the next tick, and let
+    /// no earlier answer stand for a fresh one.
     pub fn suspect(&self) {
+        self.suspicions.fetch_add(1, Ordering::Relaxed);
+        self.answered_ms.store(0, Ordering::Relaxed);
         self.wake.notify_one();
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1)
     }
 
     /// For `/ready`: whether the database answers now, within about [`PROBE_TIMEOUT`].
@@ -127,14 +143,19 @@ impl DbWatch {
     /// Asks the database, records the outcome and returns it. `reuse`: a probe answered a
     /// moment ago is good enough (so that a flood of `/ready` costs the database nothing).
     async fn probe(&self, reuse: bool) -> bool {
-        let mut probe = self.probe.lock().await;
-        if reuse && probe.answered_at.is_some_and(|at| at.elapsed() < FRESH) {
+        let mut connection = self.probe.lock().await;
+        let answered = self.answered_ms.load(Ordering::Relaxed);
+        let fresh = u64::try_from(FRESH.as_millis()).unwrap_or(u64::MAX);
+        if reuse && answered > 0 && self.now_ms().saturating_sub(answered) < fresh {
             return true;
         }
-        let up = answers(&self.url, &mut probe.connection).await;
-        if up {
-            probe.answered_at = Some(Instant::now());
-        }
+        let suspicions = self.suspicions.load(Ordering::Relaxed);
+        let up = answers(&self.url, &mut connection).await;
+        let unsuspected = self.suspicions.load(Ordering::Relaxed) == suspicions;
+        self.answered_ms.store(
+            if up && unsuspected { self.now_ms() } else { 0 },
+            Ordering::Relaxed,
+        );
         self.up.send_if_modified(|was| {
             if *was == up {
                 return false;
