@@ -30,6 +30,9 @@ impl Application {
     /// binds the listener.
     pub async fn build(config: &Config) -> Result<Self, StartupError> {
         let verifier = TokenVerifier::from_config(config)?;
+        // Bound first: a port already taken is said at once, not after migrating and
+        // seeding the demo city.
+        let listener = listen(&config.bind_addr)?;
         let state = prepare_state(config).await?;
         if config.seed_demo && state.orgs.is_empty()? {
             let summary =
@@ -46,6 +49,7 @@ impl Application {
             config,
             registered.storage(config.apq_cache_size).await,
         );
+        state.db_watch.spawn();
         let (stop, stopping) = tokio::sync::watch::channel(false);
         tokio::spawn(watch_for_stop(stop));
         let endpoint = web::Data::new(Endpoint {
@@ -62,8 +66,6 @@ impl Application {
             timeout: std::time::Duration::from_millis(config.request_timeout_ms),
             stopping,
         });
-        let listener = TcpListener::bind(&config.bind_addr)
-            .map_err(|e| format!("cannot listen on {}: {e}", config.bind_addr))?;
         let port = listener.local_addr()?.port();
         let origins = config.cors_allowed_origins.clone();
         let server = HttpServer::new(move || {
@@ -93,6 +95,36 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+/// Binds the listen address. A port in use is the newcomer's usual first stumble (a second
+/// `cargo run`, another service on 8080), so that message says how to pick another port.
+fn listen(bind_addr: &str) -> Result<TcpListener, String> {
+    TcpListener::bind(bind_addr).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AddrInUse {
+            let other = another_port(bind_addr);
+            format!(
+                "无法在 {bind_addr} 监听：地址已被占用（另一个程序正在使用这个端口）。\
+                 请换一个端口，例如 BIND_ADDR={other} cargo run，或 lianfang --bind-addr {other}。\n\
+                 Cannot listen on {bind_addr}: the address is in use (another program is \
+                 listening there). Pick another port, e.g. BIND_ADDR={other} cargo run, \
+                 or lianfang --bind-addr {other}."
+            )
+        } else {
+            format!("无法在 {bind_addr} 监听 (cannot listen on {bind_addr}): {e}")
+        }
+    })
+}
+
+/// The same host with the next port, as an example of another address.
+fn another_port(bind_addr: &str) -> String {
+    match bind_addr.rsplit_once(':') {
+        Some((host, port)) => match port.parse::<u16>() {
+            Ok(port) => format!("{host}:{}", port.saturating_add(1)),
+            Err(_) => format!("{host}:8081"),
+        },
+        None => "127.0.0.1:8081".to_owned(),
     }
 }
 
@@ -130,6 +162,7 @@ pub async fn prepare_state(config: &Config) -> Result<Arc<AppState>, StartupErro
         statements,
         events: crate::events::EventSource::new(&config.database_url),
         statistics: Default::default(),
+        db_watch: crate::db_watch::DbWatch::new(&config.database_url),
     }))
 }
 

@@ -26,6 +26,8 @@ pub struct AppState {
     pub events: crate::events::EventSource,
     /// Statistics being computed, shared by identical requests meanwhile.
     pub statistics: crate::domain::statistics::Flights,
+    /// Whether the database answers; requests fail fast while it does not.
+    pub db_watch: Arc<crate::db_watch::DbWatch>,
 }
 
 /// The configuration the domain layer needs.

@@ -93,7 +93,9 @@ impl DemoUser {
     }
 }
 
-/// One user per agency, placed where that agency works, plus an analyst and an auditor.
+/// One user per agency, placed where that agency works (health twice: the city's CDC and a
+/// district's, whose views differ), plus an analyst and an auditor. `lianfang serve` prints
+/// them in this order, the order of the README's table (a test holds the two together).
 pub const DEMO_USERS: &[DemoUser] = &[
     DemoUser {
         agency: Agency::Health,
@@ -101,6 +103,13 @@ pub const DEMO_USERS: &[DemoUser] = &[
         org: "DEMO",
         subject: "demo-health-1",
         name: "市疾控中心 流调员 王医生",
+    },
+    DemoUser {
+        agency: Agency::Health,
+        role: Role::Operator,
+        org: "DEMO-01",
+        subject: "demo-health-2",
+        name: "江北区疾控中心 流调员 刘医生",
     },
     DemoUser {
         agency: Agency::Police,

@@ -350,7 +350,18 @@ async fn update_versioned(
         .filter(case::Column::Version.eq(current.version))
         .exec_with_returning(txn)
         .await?;
-    rows.pop().ok_or_else(|| WriteError::App(conflict(current)))
+    match rows.pop() {
+        Some(row) => Ok(row),
+        None => Err(super::versioning::lost_update::<case::Entity>(
+            txn,
+            "Case",
+            current.id,
+            case::Column::Id,
+            case::Column::Version,
+        )
+        .await
+        .into()),
+    }
 }
 
 /// One case in reach.

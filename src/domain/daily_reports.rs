@@ -338,15 +338,16 @@ pub async fn confirm(
                     // Confirmed again by someone else between our read and our update:
                     // say which version is current now.
                     None => {
-                        let now_current = daily_report::Entity::find_by_id(current.id)
-                            .one(&txn)
-                            .await?
-                            .map_or(current.version + 1, |r| r.version);
-                        return Err(WriteError::App(AppError::Conflict {
-                            entity: "DailyReport",
-                            id: current.id,
-                            current_version: now_current,
-                        }));
+                        return Err(WriteError::App(
+                            super::versioning::lost_update::<daily_report::Entity>(
+                                &txn,
+                                "DailyReport",
+                                current.id,
+                                daily_report::Column::Id,
+                                daily_report::Column::Version,
+                            )
+                            .await,
+                        ));
                     }
                 }
             }

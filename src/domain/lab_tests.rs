@@ -120,13 +120,13 @@ pub async fn set_result(
             .one(&txn)
             .await?
             .ok_or(AppError::NotFound { entity: "LabTest" })?;
-        let conflict = AppError::Conflict {
-            entity: "LabTest",
-            id,
-            current_version: current.version,
-        };
         if current.version != expected_version {
-            return Err(conflict.into());
+            return Err(AppError::Conflict {
+                entity: "LabTest",
+                id,
+                current_version: current.version,
+            }
+            .into());
         }
         if current.result != LabResult::Pending {
             return Err(AppError::bad_input(
@@ -150,7 +150,17 @@ pub async fn set_result(
             .filter(lab_test::Column::Version.eq(current.version))
             .exec_with_returning(&txn)
             .await?;
-        let updated = rows.pop().ok_or(WriteError::App(conflict))?;
+        let Some(updated) = rows.pop() else {
+            return Err(super::versioning::lost_update::<lab_test::Entity>(
+                &txn,
+                "LabTest",
+                id,
+                lab_test::Column::Id,
+                lab_test::Column::Version,
+            )
+            .await
+            .into());
+        };
         actor
             .record_write(&txn, "setLabResult", "LabTest", &[id], None)
             .await?;

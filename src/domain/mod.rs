@@ -28,5 +28,6 @@ pub mod statistics;
 pub mod task_rules;
 pub mod tasks;
 pub mod values;
+pub mod versioning;
 pub mod vulnerability;
 pub mod vulnerable_persons;

@@ -579,13 +579,10 @@ pub async fn update(
             .map_or(NotSet, |r| Set(r.path.as_str().to_owned())),
         ..Default::default()
     };
-    let updated = update_versioned(&txn, id, expected_version, active, Utc::now())
-        .await?
-        .ok_or(AppError::Conflict {
-            entity: "Person",
-            id,
-            current_version: current.version,
-        })?;
+    let Some(updated) = update_versioned(&txn, id, expected_version, active, Utc::now()).await?
+    else {
+        return Err(lost_update(&txn, id).await);
+    };
     actor
         .record_write(&txn, "updatePerson", "Person", &[id], None)
         .await?;
@@ -609,19 +606,17 @@ pub async fn set_vulnerabilities(
 ) -> AppResult<PersonView> {
     access::require(&actor.principal, Data::Vulnerability, Access::ReadWrite)?;
     let txn = db::begin_write(&state.db).await?;
-    let current = find_for_write(&txn, &actor.principal, id).await?;
+    // In reach, or NOT_FOUND; the version is checked by the update itself.
+    find_for_write(&txn, &actor.principal, id).await?;
     let active = person::ActiveModel {
         vulnerabilities: Set(Vulnerability::to_bits(flags)),
         vulnerability_note: Set(note.map(BoundedText::into_inner)),
         ..Default::default()
     };
-    let updated = update_versioned(&txn, id, expected_version, active, Utc::now())
-        .await?
-        .ok_or(AppError::Conflict {
-            entity: "Person",
-            id,
-            current_version: current.version,
-        })?;
+    let Some(updated) = update_versioned(&txn, id, expected_version, active, Utc::now()).await?
+    else {
+        return Err(lost_update(&txn, id).await);
+    };
     actor
         .record_write(&txn, "setVulnerabilities", "Person", &[id], None)
         .await?;
@@ -658,6 +653,18 @@ pub async fn find_for_write(
         .one(txn)
         .await?
         .ok_or(AppError::NotFound { entity: "Person" })
+}
+
+/// CONFLICT naming the version that won, after `update_versioned` found none to update.
+pub(super) async fn lost_update(txn: &DatabaseTransaction, id: i64) -> AppError {
+    super::versioning::lost_update::<person::Entity>(
+        txn,
+        "Person",
+        id,
+        person::Column::Id,
+        person::Column::Version,
+    )
+    .await
 }
 
 /// `UPDATE person SET ..., version = version + 1 WHERE id = ? AND version = ?`: the

@@ -305,9 +305,9 @@ pub async fn end(
             .filter(quarantine::Column::Version.eq(current.version))
             .exec_with_returning(&txn)
             .await?;
-        let updated = rows
-            .pop()
-            .ok_or_else(|| WriteError::App(conflict(current)))?;
+        let Some(updated) = rows.pop() else {
+            return Err(lost_update(&txn, id).await.into());
+        };
         actor
             .record_write(&txn, "endQuarantine", "Quarantine", &[id], None)
             .await?;
@@ -379,9 +379,9 @@ pub async fn set_needs(
             .filter(quarantine::Column::Version.eq(current.version))
             .exec_with_returning(&txn)
             .await?;
-        let updated = rows
-            .pop()
-            .ok_or_else(|| WriteError::App(conflict(current)))?;
+        let Some(updated) = rows.pop() else {
+            return Err(lost_update(&txn, id).await.into());
+        };
         actor
             .record_write(&txn, "setQuarantineNeeds", "Quarantine", &[id], None)
             .await?;
@@ -415,6 +415,18 @@ async fn find_for_write(
         return Err(conflict(&quarantine).into());
     }
     Ok(QuarantineRow { quarantine, person })
+}
+
+/// CONFLICT naming the version that won, after a conditional update changed no row.
+async fn lost_update(txn: &DatabaseTransaction, id: i64) -> AppError {
+    super::versioning::lost_update::<quarantine::Entity>(
+        txn,
+        "Quarantine",
+        id,
+        quarantine::Column::Id,
+        quarantine::Column::Version,
+    )
+    .await
 }
 
 fn conflict(quarantine: &quarantine::Model) -> AppError {

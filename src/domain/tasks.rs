@@ -254,13 +254,13 @@ pub async fn act(
             .ok_or(AppError::NotFound { entity: "Task" })?;
         let person =
             person.ok_or_else(|| AppError::internal(format!("task {id} has no person")))?;
-        let conflict = AppError::Conflict {
-            entity: "Task",
-            id,
-            current_version: current.version,
-        };
         if current.version != expected_version {
-            return Err(conflict.into());
+            return Err(AppError::Conflict {
+                entity: "Task",
+                id,
+                current_version: current.version,
+            }
+            .into());
         }
         let sides = scope::task_sides(principal, &current);
         let next = action.target();
@@ -292,7 +292,17 @@ pub async fn act(
             .filter(task::Column::Version.eq(current.version))
             .exec_with_returning(&txn)
             .await?;
-        let updated = rows.pop().ok_or(WriteError::App(conflict))?;
+        let Some(updated) = rows.pop() else {
+            return Err(super::versioning::lost_update::<task::Entity>(
+                &txn,
+                "Task",
+                id,
+                task::Column::Id,
+                task::Column::Version,
+            )
+            .await
+            .into());
+        };
         actor
             .record_write(&txn, action.operation(), "Task", &[id], reason.as_deref())
             .await?;

@@ -64,6 +64,7 @@ pub struct Query(
 );
 
 #[derive(MergedObject, Default)]
+#[graphql(visible = "visibility::mutation_root")]
 pub struct Mutation(
     persons::PersonMutation,
     duplicates::DuplicateMutation,

@@ -41,7 +41,7 @@ fn events(receiver: Receiver<Arc<LiveEvent>>) -> impl Stream<Item = Arc<LiveEven
     })
 }
 
-#[SubscriptionObject]
+#[SubscriptionObject(visible = "super::visibility::subscription_root")]
 impl Subscription {
     /// Alerts in your jurisdiction as they are raised (of `kinds`, or every kind you may
     /// see): fevers, new cases, reclassifications, contacts traced into your jurisdiction,

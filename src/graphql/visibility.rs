@@ -19,6 +19,28 @@ use async_graphql_value::{ConstValue, Value};
 
 use crate::{access::policy, audit::Actor};
 
+/// Whether the principal sees any field of a root type. A root type with none is left out of
+/// its schema: GraphiQL (graphql-js) refuses a schema whose `Mutation` has no fields, which
+/// is every analyst's, auditor's and admin's, who may change nothing.
+fn any_field_of(ctx: &Context<'_>, root: &str) -> bool {
+    match ctx.schema_env.registry.types.get(root) {
+        Some(MetaType::Object { fields, .. }) => fields
+            .values()
+            .any(|field| !field.name.starts_with("__") && field.visible.is_none_or(|f| f(ctx))),
+        _ => true,
+    }
+}
+
+/// Whether `Mutation` exists for the principal.
+pub fn mutation_root(ctx: &Context<'_>) -> bool {
+    any_field_of(ctx, "Mutation")
+}
+
+/// Whether `Subscription` exists for the principal.
+pub fn subscription_root(ctx: &Context<'_>) -> bool {
+    any_field_of(ctx, "Subscription")
+}
+
 fn allowed(ctx: &Context<'_>, coordinate: &str) -> bool {
     ctx.data_opt::<Arc<Actor>>().is_some_and(|actor| {
         policy::may_see(actor.principal.agency, actor.principal.role, coordinate)

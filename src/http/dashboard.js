@@ -1,70 +1,128 @@
 // The command's overview: the unit's figures over a period and a trend per child unit,
 // from the `statistics` and `dailySeries` queries, with the token pasted as in GraphiQL.
 // A token may also come in the address's fragment (#token=...&unit=...), which never
-// reaches a server; the page removes it from the address bar at once.
+// reaches a server; the page removes it from the address bar at once. What goes wrong is
+// said in plain words, Chinese first; the server's own message is kept under "details".
 "use strict";
 
 const COLORS = ["#e63946", "#1d3557", "#2a9d8f", "#f4a261", "#6a4c93", "#8ab17d", "#e76f51", "#457b9d"];
 const CARDS = [
-  ["newConfirmed", "New confirmed"],
-  ["cumulativeConfirmed", "Cumulative confirmed"],
-  ["activeQuarantines", "Under observation"],
-  ["contactsTraced", "Contacts traced"],
-  ["checksMissed", "Checks missed"],
-  ["fevers", "Fevers"],
-  ["tasksOpened", "Tasks opened"],
+  ["newConfirmed", "新增确诊 New confirmed"],
+  ["cumulativeConfirmed", "累计确诊 Cumulative confirmed"],
+  ["activeQuarantines", "医学观察中 Under observation"],
+  ["contactsTraced", "追踪密接 Contacts traced"],
+  ["checksMissed", "漏检 Checks missed"],
+  ["fevers", "发热 Fevers"],
+  ["tasksOpened", "新派任务 Tasks opened"],
 ];
 const QUERY = `query($u: String, $f: NaiveDate!, $t: NaiveDate!, $m: StatisticsMetric!) {
   statistics(orgUnit: $u, from: $f, to: $t) { orgUnit { name } totals { ${CARDS.map((c) => c[0]).join(" ")} } }
   dailySeries(orgUnit: $u, from: $f, to: $t, metric: $m, byChild: true) { dates series { orgUnit { name } values } }
 }`;
+// Asked only after a refusal: does this token have the statistics in its schema at all?
+const WHO = `{ me { agency role } __type(name: "Query") { fields { name } } }`;
 
 const $ = (id) => document.getElementById(id);
 
-function status(text, isError) {
-  $("status").textContent = text;
-  $("status").className = isError ? "error" : "";
+function status(text, isError, details) {
+  const box = $("status");
+  box.replaceChildren(text);
+  box.className = isError ? "error" : "";
+  if (details) {
+    const more = document.createElement("details");
+    const summary = document.createElement("summary");
+    summary.textContent = "详情 Details";
+    more.append(summary, details);
+    box.append(more);
+  }
 }
 
 function isoDay(date) {
   return date.toISOString().slice(0, 10);
 }
 
+async function post(token, query, variables) {
+  const response = await fetch("/graphql", {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  return response.json();
+}
+
 async function load() {
   const token = $("token").value.trim();
   if (!token) {
-    status("Paste a token first.", true);
+    status("请先粘贴令牌。 Paste a token first.", true);
     return;
   }
   const days = Number($("days").value);
+  const unit = $("unit").value.trim();
   // The server's local day may be ahead of UTC; ask up to the local date of the browser.
   const now = new Date();
   const to = new Date(Date.UTC(now.getFullYear(), now.getMonth(), now.getDate()));
   const from = new Date(to.getTime() - (days - 1) * 86400000);
-  status("Loading…");
+  status("正在加载… Loading…");
   let body;
   try {
-    const response = await fetch("/graphql", {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: JSON.stringify({
-        query: QUERY,
-        variables: { u: $("unit").value.trim() || null, f: isoDay(from), t: isoDay(to), m: $("metric").value },
-      }),
-    });
-    body = await response.json();
+    body = await post(token, QUERY, { u: unit || null, f: isoDay(from), t: isoDay(to), m: $("metric").value });
   } catch (e) {
-    status(`The server did not answer: ${e}`, true);
+    status("服务器没有应答，请检查网络后重试。 The server did not answer: check the connection and try again.", true, String(e));
     return;
   }
   if (body.errors && body.errors.length) {
-    status(body.errors.map((e) => e.message).join("; "), true);
+    await explain(token, unit, body.errors);
     return;
   }
   const { statistics, dailySeries } = body.data;
-  status(`${statistics.orgUnit.name}: ${isoDay(from)} to ${isoDay(to)}`);
+  status(`${statistics.orgUnit.name}：${isoDay(from)} 至 ${isoDay(to)} · ${isoDay(from)} to ${isoDay(to)}`);
   renderCards(statistics.totals);
   renderChart(dailySeries);
+}
+
+// A refusal in plain words, by its stable code.
+async function explain(token, unit, errors) {
+  const code = errors[0].extensions && errors[0].extensions.code;
+  const raw = errors.map((e) => `${(e.extensions && e.extensions.code) || ""} ${e.message}`).join("\n");
+  const say = (text) => status(text, true, raw);
+  clear();
+  switch (code) {
+    case "UNAUTHENTICATED":
+      return say("令牌无效或已过期，请重新获取（cargo run 启动时会打印演示令牌）。 The token is invalid or has expired: get a new one (cargo run prints demo tokens at start-up).");
+    case "UNAVAILABLE":
+      return say("服务器暂时连不上数据库，请稍后再试。 The server cannot reach its database just now: try again shortly.");
+    case "LIMIT_EXCEEDED":
+      return say("请求太多或时间段太长：请稍候再试，或选择更少的天数。 Too many requests, or too long a period: wait a moment, or choose fewer days.");
+    case "NOT_FOUND":
+      return say(`单位“${unit}”不存在，或不在这个令牌的辖区内。 Unit "${unit}" does not exist, or lies outside this token's jurisdiction.`);
+    case "FORBIDDEN":
+    case "BAD_USER_INPUT": {
+      let who;
+      try {
+        who = (await post(token, WHO, {})).data;
+      } catch (e) {
+        who = null;
+      }
+      const fields = who && who.__type ? who.__type.fields.map((f) => f.name) : [];
+      if (who && who.me && !(fields.includes("statistics") && fields.includes("dailySeries"))) {
+        const { agency, role } = who.me;
+        return say(`这个令牌（${agency} ${role}）不能查看统计数字：请粘贴指挥部（COMMAND）或分析员（ANALYST）令牌。 This token (${agency} ${role}) may not see statistics: paste a COMMAND or ANALYST token.`);
+      }
+      if (code === "FORBIDDEN") {
+        return say(`这个令牌不能查看单位“${unit}”的数字。 This token may not see the figures of unit "${unit}".`);
+      }
+      return say(`单位代码“${unit}”或时间段不被接受。 The unit code "${unit}" or the period was not accepted.`);
+    }
+    default:
+      return say(`无法加载数字（错误代码 ${code || "无 none"}）。 Could not load the figures (code ${code || "none"}).`);
+  }
+}
+
+function clear() {
+  $("cards").replaceChildren();
+  $("chart").replaceChildren();
+  $("legend").replaceChildren();
+  delete $("chart").dataset.state;
 }
 
 function renderCards(totals) {

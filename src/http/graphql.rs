@@ -46,15 +46,24 @@ pub async fn handle(
         return super::subscriptions::websocket(req, payload, endpoint, request_id).await;
     }
     let state = &endpoint.state;
+    // While the database does not answer, say so at once rather than after a timeout.
+    if !state.db_watch.is_up() {
+        return error_response(&database_gone(), &request_id);
+    }
     let authorization = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok());
-    let principal =
-        match auth::authenticate(authorization, &endpoint.verifier, &state.orgs, &state.db).await {
-            Ok(principal) => principal,
-            Err(err) => return error_response(&err, &request_id),
-        };
+    let authenticated = endpoint
+        .bounded(
+            &request_id,
+            auth::authenticate(authorization, &endpoint.verifier, &state.orgs, &state.db),
+        )
+        .await;
+    let principal = match authenticated {
+        Ok(Ok(principal)) => principal,
+        Ok(Err(err)) | Err(err) => return error_response(&err, &request_id),
+    };
     if let Some(limit) = &endpoint.rate_limit {
         if let Err(wait) = limit.check(&format!("{}:{}", principal.agency, principal.subject)) {
             return rate_limited(wait, &request_id);
@@ -100,32 +109,56 @@ pub async fn handle(
             BatchRequest::Batch(requests.into_iter().map(prepare).collect())
         }
     };
-    let response = match tokio::time::timeout(
-        endpoint.timeout,
-        endpoint.schema.execute_batch(batch),
-    )
-    .await
-    {
-        Ok(response) => response,
-        Err(_) => {
-            tracing::warn!(request_id = %request_id, timeout_ms = endpoint.timeout.as_millis() as u64, "request timed out");
-            let err = AppError::Unavailable(sea_orm::DbErr::Custom("request timed out".into()));
+    let work = async {
+        let response = endpoint.schema.execute_batch(batch).await;
+        // Personal data leaves the server only once its reads are on the audit trail.
+        actor.flush_reads(&state.db).await.map(|_| response)
+    };
+    let response = match endpoint.bounded(&request_id, work).await {
+        Ok(Ok(response)) => response,
+        Ok(Err(err)) => {
+            tracing::error!(request_id = %request_id, error = %crate::error::loggable(&err), "could not write the audit trail");
             return error_response(&err, &request_id);
         }
+        Err(err) => return error_response(&err, &request_id),
     };
-
-    // Personal data leaves the server only once its reads are on the audit trail.
-    if let Err(err) = actor.flush_reads(&state.db).await {
-        tracing::error!(request_id = %request_id, error = %crate::error::loggable(&err), "could not write the audit trail");
-        return error_response(&err, &request_id);
-    }
     // A load balancer should see a request the database could not serve as 503.
     let status = if unavailable(&response) {
+        state.db_watch.suspect();
         StatusCode::SERVICE_UNAVAILABLE
     } else {
         StatusCode::OK
     };
     json_response(status, &response, &request_id)
+}
+
+impl Endpoint {
+    /// Runs `work` within the request's time budget, and only while the database answers:
+    /// past the one, or once the other stops, UNAVAILABLE, and the work is cancelled (an
+    /// unfinished write rolls back).
+    async fn bounded<T>(
+        &self,
+        request_id: &str,
+        work: impl std::future::Future<Output = T>,
+    ) -> Result<T, AppError> {
+        tokio::select! {
+            biased;
+            outcome = tokio::time::timeout(self.timeout, work) => outcome.map_err(|_| {
+                tracing::warn!(request_id, timeout_ms = self.timeout.as_millis() as u64, "request timed out");
+                AppError::Unavailable(sea_orm::DbErr::Custom("request timed out".into()))
+            }),
+            () = self.state.db_watch.gone() => {
+                tracing::warn!(request_id, "request cancelled: the database does not answer");
+                Err(database_gone())
+            }
+        }
+    }
+}
+
+fn database_gone() -> AppError {
+    AppError::Unavailable(sea_orm::DbErr::Custom(
+        "the database does not answer".into(),
+    ))
 }
 
 fn unavailable(response: &BatchResponse) -> bool {

@@ -1,5 +1,6 @@
 //! HTTP: routes, the GraphQL endpoint, and the small pages around it.
 
+mod assets;
 mod graphql;
 mod headers;
 mod pages;
@@ -8,16 +9,19 @@ mod subscriptions;
 
 use actix_web::web;
 
+pub use assets::{VendorFile, OWN, VENDOR};
 pub use graphql::Endpoint;
 pub use headers::{cors, security_headers};
 
 /// All routes of the server.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/graphql", web::post().to(graphql::handle))
+    cfg.route("/", web::get().to(pages::home))
+        .route("/graphql", web::post().to(graphql::handle))
         .route("/graphql", web::get().to(graphql::handle))
         .route("/graphiql", web::get().to(pages::graphiql))
         .route("/dashboard", web::get().to(pages::dashboard))
-        .route("/dashboard.js", web::get().to(pages::dashboard_js))
+        .route("/assets/vendor/{path:.+}", web::get().to(assets::vendor))
+        .route("/assets/{name}", web::get().to(assets::own))
         .route("/health", web::get().to(pages::health))
         .route("/ready", web::get().to(pages::ready))
         .route("/metrics", web::get().to(pages::metrics));

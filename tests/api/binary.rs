@@ -16,6 +16,7 @@ pub struct Binary {
     child: Child,
     pub base: String,
     log: Arc<Mutex<String>>,
+    stdout: Arc<Mutex<String>>,
     stderr_reader: Option<JoinHandle<()>>,
 }
 
@@ -39,11 +40,16 @@ impl Binary {
         let mut child = command.spawn().expect("start the binary");
         let stdout = child.stdout.take().expect("stdout");
         let (address, ready) = mpsc::channel();
+        let printed = Arc::new(Mutex::new(String::new()));
+        let banner = Arc::clone(&printed);
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if let Some(base) = line.split("serving on ").nth(1) {
                     let _ = address.send(base.trim().to_owned());
                 }
+                let mut banner = banner.lock().unwrap();
+                banner.push_str(&line);
+                banner.push('\n');
             }
         });
         let log = Arc::new(Mutex::new(String::new()));
@@ -67,6 +73,7 @@ impl Binary {
             child,
             base,
             log,
+            stdout: printed,
             stderr_reader: Some(stderr_reader),
         }
     }
@@ -108,6 +115,11 @@ impl Binary {
             std::thread::sleep(Duration::from_millis(20));
         }
         None
+    }
+
+    /// Everything the process wrote to stdout so far (the banner).
+    pub fn stdout(&self) -> String {
+        self.stdout.lock().unwrap().clone()
     }
 
     /// Everything the process wrote to stderr so far.

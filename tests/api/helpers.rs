@@ -39,6 +39,8 @@ pub struct Options {
     /// Seed the demo outbreak too.
     pub outbreak: bool,
     pub extra_args: Vec<String>,
+    /// Reach the database (PostgreSQL) through this port on 127.0.0.1, e.g. a test's proxy.
+    pub database_port: Option<u16>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -50,9 +52,13 @@ pub async fn spawn_with(options: Options) -> TestApp {
         lianfang::telemetry::init("debug");
     }
     let database = TestDatabase::create().await;
+    let url = match options.database_port {
+        Some(port) => through_port(&database.url, port),
+        None => database.url.clone(),
+    };
     let mut args: Vec<String> = [
         "--database-url",
-        &database.url,
+        &url,
         "--bind-addr",
         "127.0.0.1:0",
         "--jwt-secret",
@@ -325,6 +331,34 @@ impl Drop for TestDatabase {
             }
         }
     }
+}
+
+/// `postgres://user@host:port/db` reached on another port of 127.0.0.1.
+fn through_port(url: &str, port: u16) -> String {
+    let (scheme, rest) = url.split_once("://").expect("a URL");
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let user = authority
+        .rsplit_once('@')
+        .map_or(String::new(), |(user, _)| format!("{user}@"));
+    format!("{scheme}://{user}127.0.0.1:{port}/{path}")
+}
+
+/// The `host:port` a PostgreSQL URL points at (5432 unless it names a port).
+pub fn database_address(url: &str) -> std::net::SocketAddr {
+    use std::net::ToSocketAddrs;
+    let rest = url.split_once("://").expect("a URL").1;
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host_port = if host_port.contains(':') {
+        host_port.to_owned()
+    } else {
+        format!("{host_port}:5432")
+    };
+    host_port
+        .to_socket_addrs()
+        .expect("resolve the database host")
+        .next()
+        .expect("an address")
 }
 
 /// `postgres://user@host:port/db?opts` with another database name.

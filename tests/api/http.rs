@@ -74,7 +74,17 @@ async fn graphiql_offers_a_place_for_the_token() {
     assert_eq!(page.status().as_u16(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("id=\"token\""));
-    assert!(html.contains("Authorization: 'Bearer ' + token"));
+    assert!(html.contains("/assets/graphiql.js"));
+    let script = app
+        .client
+        .get(format!("{}/assets/graphiql.js", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(script.contains("Authorization: \"Bearer \" + token"));
 }
 
 #[tokio::test]

@@ -149,14 +149,31 @@ async fn graphiql_can_load_the_schema_for_every_principal() {
             let token = app.token(agency, role, "DEMO");
             let response = app.gql(&token, GRAPHIQL_INTROSPECTION, json!({})).await;
             assert_ok(&response);
+            let schema = &response["data"]["__schema"];
             assert!(
-                response["data"]["__schema"]["types"]
-                    .as_array()
-                    .unwrap()
-                    .len()
-                    > 10,
+                schema["types"].as_array().unwrap().len() > 10,
                 "{agency} {role}"
             );
+            // graphql-js, and so GraphiQL, refuses a schema with a root type without fields:
+            // a root type is absent, or has some.
+            let types = schema["types"].as_array().unwrap();
+            for (root, type_name) in [
+                ("queryType", "Query"),
+                ("mutationType", "Mutation"),
+                ("subscriptionType", "Subscription"),
+            ] {
+                let Some(name) = schema[root]["name"].as_str() else {
+                    assert_ne!(root, "queryType");
+                    assert!(
+                        !types.iter().any(|t| t["name"] == type_name),
+                        "{agency} {role}: {root} is null but {type_name} is listed"
+                    );
+                    continue;
+                };
+                let ty = types.iter().find(|t| t["name"] == name).unwrap();
+                let fields = ty["fields"].as_array().map_or(0, Vec::len);
+                assert!(fields > 0, "{agency} {role}: {name} has no fields");
+            }
         }
     }
 }

@@ -231,6 +231,7 @@ async fn a_request_past_its_time_budget_gets_unavailable_and_nothing_hangs() {
         residents: Some(3000),
         outbreak: true,
         extra_args: ["--request-timeout-ms", "1"].map(String::from).to_vec(),
+        ..Default::default()
     })
     .await;
     let token = app.token(Agency::Health, Role::Operator, "DEMO");
