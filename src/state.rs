@@ -26,6 +26,8 @@ pub struct AppState {
     pub events: crate::events::EventSource,
     /// Statistics being computed, shared by identical requests meanwhile.
     pub statistics: crate::domain::statistics::Flights,
+    /// Group commit of the requests' read events.
+    pub audit: crate::audit::AuditWriter,
 }
 
 /// The configuration the domain layer needs.

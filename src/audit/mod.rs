@@ -2,9 +2,16 @@
 //!
 //! Writes are audited inside the transaction of the write they record ([`Actor::record_write`]),
 //! so a write is never committed without its event nor an event without its write. Reads are
-//! collected while a request runs ([`Actor::record_reads`]) and written in one statement, one
-//! event per kind of record, before the response leaves the server ([`Actor::flush_reads`]); if that fails the client
-//! gets an error instead of the data.
+//! collected while a request runs ([`Actor::record_reads`]), one event per kind of record, and
+//! handed to the group-committing writer before the response leaves the server
+//! ([`Actor::flush_reads`], [`group_commit`]): the response waits until they are committed,
+//! together with those of the requests that waited beside it; if that fails the client gets an
+//! error instead of the data.
+
+pub mod group_commit;
+pub mod partitions;
+
+pub use group_commit::AuditWriter;
 
 use std::{
     collections::{BTreeMap, BTreeSet},
@@ -108,11 +115,12 @@ impl Actor {
         Ok(())
     }
 
-    /// Writes the collected reads in one statement before responding: one event per kind of
-    /// record (and grant) the request read, naming all its records, so a page of 50 cases
-    /// with their contacts files a handful of rows, not one per record (see
-    /// `m20261202_000019_group_audit_records`). Called once per request.
-    pub async fn flush_reads(&self, db: &impl ConnectionTrait) -> AppResult<usize> {
+    /// Files the collected reads before responding: one event per kind of record (and grant)
+    /// the request read, naming all its records, so a page of 50 cases with their contacts
+    /// files a handful of rows, not one per record (see
+    /// `m20261202_000019_group_audit_records`); they are committed with the reads of the
+    /// requests waiting beside it. Returns once they are durable. Called once per request.
+    pub async fn flush_reads(&self, writer: &AuditWriter) -> AppResult<usize> {
         let reads: Vec<ReadRecord> = {
             let mut guard = self
                 .reads
@@ -131,10 +139,13 @@ impl Actor {
                 .or_default();
             ids.extend(read.entity_id);
         }
-        let rows = grouped.into_iter().map(|((entity_type, grant_id), ids)| {
-            self.event(&operation, entity_type, &ids, None, grant_id)
-        });
-        audit_event::Entity::insert_many(rows).exec(db).await?;
+        let rows = grouped
+            .into_iter()
+            .map(|((entity_type, grant_id), ids)| {
+                self.event(&operation, entity_type, &ids, None, grant_id)
+            })
+            .collect();
+        writer.write(rows).await?;
         Ok(reads.len())
     }
 

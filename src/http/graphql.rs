@@ -115,7 +115,7 @@ pub async fn handle(
     };
 
     // Personal data leaves the server only once its reads are on the audit trail.
-    if let Err(err) = actor.flush_reads(&state.db).await {
+    if let Err(err) = actor.flush_reads(&state.audit).await {
         tracing::error!(request_id = %request_id, error = %crate::error::loggable(&err), "could not write the audit trail");
         return error_response(&err, &request_id);
     }
