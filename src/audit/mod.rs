@@ -20,7 +20,9 @@ use std::{
 
 use chrono::Utc;
 use entity::audit_event;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbBackend, EntityTrait, Statement, Value,
+};
 
 use crate::{
     auth::Principal,
@@ -160,10 +162,66 @@ impl Actor {
         reason: Option<&str>,
     ) -> AppResult<()> {
         let operation = format!("mutation {operation}");
-        audit_event::Entity::insert(self.event(&operation, entity_type, ids, reason, None))
+        let event = self.event(&operation, entity_type, ids, reason, None);
+        if txn.get_database_backend() == DbBackend::Postgres
+            && !crate::events::change_log::is_live(entity_type)
+        {
+            return self.record_write_at_once(txn, event, ids).await;
+        }
+        audit_event::Entity::insert(event)
             .exec_without_returning(txn)
             .await?;
         crate::events::change_log::append(txn, entity_type, ids, &operation).await
+    }
+
+    /// The event and the change log's rows in one statement (PostgreSQL runs the insert in
+    /// `WITH` to completion whether or not the rest reads it): a write costs one statement
+    /// fewer. Records that wake subscriptions also NOTIFY, and take the two statements above.
+    async fn record_write_at_once(
+        &self,
+        txn: &impl ConnectionTrait,
+        event: audit_event::ActiveModel,
+        ids: &[i64],
+    ) -> AppResult<()> {
+        const SQL: &str = r#"WITH event AS (
+    INSERT INTO "audit_event" ("at", "subject", "agency", "role", "actor_path", "operation",
+        "entity_type", "entity_id", "entity_ids", "reason", "request_id")
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+)
+INSERT INTO "change_log" ("entity_type", "entity_id", "operation", "at")
+SELECT $7, written.id::bigint, $6, $1 FROM jsonb_array_elements($12::jsonb) AS written(id)"#;
+        use audit_event::Column as C;
+        let mut values: Vec<Value> = [
+            C::At,
+            C::Subject,
+            C::Agency,
+            C::Role,
+            C::ActorPath,
+            C::Operation,
+            C::EntityType,
+            C::EntityId,
+            C::EntityIds,
+            C::Reason,
+            C::RequestId,
+        ]
+        .into_iter()
+        .map(|column| {
+            event
+                .get(column)
+                .into_value()
+                .ok_or_else(|| AppError::internal("an audit event without every field"))
+        })
+        .collect::<AppResult<_>>()?;
+        values.push(Value::Json(Some(Box::new(serde_json::Value::from(
+            ids.to_vec(),
+        )))));
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            SQL,
+            values,
+        ))
+        .await?;
+        Ok(())
     }
 
     /// One event about `ids`: the one record in `entity_id`, several in `entity_ids`.
