@@ -49,6 +49,7 @@ impl Application {
         let (stop, stopping) = tokio::sync::watch::channel(false);
         tokio::spawn(watch_for_stop(stop));
         let endpoint = web::Data::new(Endpoint {
+            lean: graphql::build_lean_schema(Arc::clone(&state), config),
             state: Arc::clone(&state),
             schema,
             verifier,
