@@ -53,6 +53,7 @@ impl Application {
         let (stop, stopping) = tokio::sync::watch::channel(false);
         tokio::spawn(watch_for_stop(stop));
         let endpoint = web::Data::new(Endpoint {
+            lean: graphql::build_lean_schema(Arc::clone(&state), config),
             state: Arc::clone(&state),
             schema,
             verifier,
@@ -155,7 +156,10 @@ pub async fn prepare_state(config: &Config) -> Result<Arc<AppState>, StartupErro
     let (db, statements) = db::connect(&config.database_url, config.db_max_connections).await?;
     Migrator::up(&db, None).await?;
     let orgs = OrgDirectory::load(&db).await?;
+    crate::audit::partitions::prepare(&db).await?;
+    crate::audit::partitions::keep_ahead(db.clone());
     Ok(Arc::new(AppState {
+        audit: crate::audit::AuditWriter::start(db.clone()),
         db,
         orgs,
         settings: Settings::from_config(config)?,

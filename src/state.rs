@@ -28,6 +28,8 @@ pub struct AppState {
     pub statistics: crate::domain::statistics::Flights,
     /// Whether the database answers; requests fail fast while it does not.
     pub db_watch: Arc<crate::db_watch::DbWatch>,
+    /// Group commit of the requests' read events.
+    pub audit: crate::audit::AuditWriter,
 }
 
 /// The configuration the domain layer needs.

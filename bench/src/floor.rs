@@ -45,12 +45,15 @@ pub struct Floor {
     follow_ups: SqlStr,
     statistics: SqlStr,
     audit: SqlStr,
+    /// Whether reads are filed on the audit trail (`--floor-no-audit` turns it off, to show
+    /// what the audit costs the database).
+    filing: bool,
 }
 
 impl Floor {
     /// `offset_secs`: the server's local offset, a constant of the run written into the
     /// statistics statement.
-    pub fn new(db: Db, district_children: &[Unit], offset_secs: i32) -> Self {
+    pub fn new(db: Db, district_children: &[Unit], offset_secs: i32, filing: bool) -> Self {
         let pg = db.is_postgres();
         let ids_in = if pg {
             "= ANY($1)"
@@ -64,6 +67,7 @@ impl Floor {
             follow_ups: db.sql(FOLLOW_UPS),
             statistics: db.sql(&statistics_sql(pg, district_children, offset_secs)),
             audit: db.sql(if pg { AUDIT_POSTGRES } else { AUDIT_SQLITE }),
+            filing,
             db,
         }
     }
@@ -218,6 +222,9 @@ impl Floor {
         operation: &str,
         reads: &[(&str, Vec<i64>)],
     ) -> Result<u64, sqlx::Error> {
+        if !self.filing {
+            return Ok(0);
+        }
         let events: Vec<serde_json::Value> = reads
             .iter()
             .filter(|(_, ids)| !ids.is_empty())

@@ -11,6 +11,7 @@ mod db;
 mod floor;
 mod metrics;
 mod mixed;
+mod peer;
 mod report;
 mod runner;
 mod sample;
@@ -87,6 +88,20 @@ struct Args {
     #[arg(long)]
     floor: bool,
 
+    /// Run only the floor (with `--floor`'s SQL), not the server: the rows of the floor's
+    /// window are reported as the scenario's, named `<scenario>-floor`.
+    #[arg(long)]
+    floor_only: bool,
+
+    /// The floor files no audit event: the database's work without the audit trail.
+    #[arg(long)]
+    floor_no_audit: bool,
+
+    /// Drive a peer server instead of lianfang: `postgraphile` (bench/postgraphile over the
+    /// same database) answers `lookup` and `cases` in its own schema; no token, no metrics.
+    #[arg(long, value_enum)]
+    peer: Option<PeerKind>,
+
     /// Pool size of the floor: the server's `DB_MAX_CONNECTIONS`.
     #[arg(long, env = "DB_MAX_CONNECTIONS", default_value_t = 10)]
     db_max_connections: u32,
@@ -119,6 +134,12 @@ struct Args {
     local_utc_offset: FixedOffset,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+enum PeerKind {
+    Postgraphile,
+}
+
 fn parse_offset(raw: &str) -> Result<FixedOffset, String> {
     raw.parse::<FixedOffset>()
         .map_err(|e| format!("{raw:?} is not an offset like +08:00: {e}"))
@@ -144,10 +165,22 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     }
     let http = client::http_client(args.concurrency.max(args.users) + 8)?;
     let metrics = Metrics::new(http.clone(), &args.url);
-    metrics
-        .read()
-        .await
-        .context("the server does not answer GET /metrics: is it running at --url?")?;
+    let peer = match args.peer {
+        Some(PeerKind::Postgraphile) => Some(Arc::new(
+            peer::Peer::connect(Gql::new(http.clone(), &args.url)).await?,
+        )),
+        None if args.floor_only => None,
+        None => {
+            metrics
+                .read()
+                .await
+                .context("the server does not answer GET /metrics: is it running at --url?")?;
+            None
+        }
+    };
+    if peer.is_some() && !matches!(args.scenario, Scenario::Lookup | Scenario::Cases) {
+        bail!("--peer runs --scenario lookup or cases");
+    }
 
     let db = Db::connect(&args.database_url, args.db_max_connections).await?;
     let sample = Sample::load(
@@ -197,7 +230,8 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     for run in 1..=args.runs {
         let mut results = Vec::new();
         for &scenario in &scenarios {
-            let result = run_scenario(&args, &ctx, &db, &metrics, window, scenario).await?;
+            let result =
+                run_scenario(&args, &ctx, &db, &metrics, peer.as_ref(), window, scenario).await?;
             eprintln!(
                 "run {run}/{}: {}: {:.1} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
                 args.runs,
@@ -254,9 +288,53 @@ async fn run_scenario(
     ctx: &Arc<Ctx>,
     db: &Db,
     metrics: &Metrics,
+    peer: Option<&Arc<peer::Peer>>,
     window: Window,
     scenario: Scenario,
 ) -> anyhow::Result<ScenarioResult> {
+    let name = scenario.name();
+    if let Some(peer) = peer {
+        let (worker_ctx, peer) = (Arc::clone(ctx), Arc::clone(peer));
+        let run = closed_loop(args.concurrency, window, None, None, move |_| {
+            let (ctx, peer) = (Arc::clone(&worker_ctx), Arc::clone(&peer));
+            async move { (name, peer.request(&ctx, scenario).await) }
+        })
+        .await?;
+        return Ok(ScenarioResult::from_run(
+            &format!("{name}-postgraphile"),
+            args.concurrency,
+            &run,
+            false,
+        ));
+    }
+    let floor_sql = Arc::new(Floor::new(
+        db.clone(),
+        &ctx.sample.district_children,
+        ctx.offset.local_minus_utc(),
+        !args.floor_no_audit,
+    ));
+    if args.floor_only {
+        if !scenario.has_floor() {
+            bail!("{name} has no floor");
+        }
+        let floor_ctx = Arc::clone(ctx);
+        let floor = closed_loop(args.concurrency, window, None, None, move |_| {
+            let (ctx, floor_sql) = (Arc::clone(&floor_ctx), Arc::clone(&floor_sql));
+            async move { (name, floor_sql.request(&ctx, scenario).await) }
+        })
+        .await?;
+        let suffix = if args.floor_no_audit {
+            "floor-no-audit"
+        } else {
+            "floor"
+        };
+        return Ok(ScenarioResult::from_run(
+            &format!("{name}-{suffix}"),
+            args.concurrency,
+            &floor,
+            false,
+        ));
+    }
     let counts_checks = matches!(scenario, Scenario::ChecksBatch | Scenario::ChecksSingle);
     if scenario == Scenario::Mixed {
         let users = args.users;
@@ -274,7 +352,6 @@ async fn run_scenario(
         .await?;
         return Ok(ScenarioResult::from_run(scenario.name(), users, &run, true));
     }
-    let name = scenario.name();
     let worker_ctx = Arc::clone(ctx);
     let run = closed_loop(args.concurrency, window, None, Some(metrics), move |_| {
         let ctx = Arc::clone(&worker_ctx);
@@ -286,11 +363,6 @@ async fn run_scenario(
         return Ok(result);
     }
     let floor_ctx = Arc::clone(ctx);
-    let floor_sql = Arc::new(Floor::new(
-        db.clone(),
-        &ctx.sample.district_children,
-        ctx.offset.local_minus_utc(),
-    ));
     let floor = closed_loop(args.concurrency, window, None, None, move |_| {
         let ctx = Arc::clone(&floor_ctx);
         let floor_sql = Arc::clone(&floor_sql);
@@ -313,6 +385,9 @@ fn parameters(args: &Args) -> serde_json::Value {
         "mix": mixed::describe(args.users),
         "batch": args.batch,
         "floor": args.floor,
+        "floor_only": args.floor_only,
+        "floor_no_audit": args.floor_no_audit,
+        "peer": args.peer,
         "runs": args.runs,
         "db_max_connections": args.db_max_connections,
         "local_utc_offset": args.local_utc_offset.to_string(),

@@ -36,11 +36,13 @@ impl Metrics {
     }
 
     pub async fn read(&self) -> anyhow::Result<Reading> {
-        let body = self
-            .client
-            .get(&self.url)
-            .send()
-            .await
+        // A pooled connection the server closed as idle (keep-alive ends after 5 s, less
+        // than a slow scenario's window) fails once on reuse: a fresh one is tried.
+        let response = match self.client.get(&self.url).send().await {
+            Err(err) if !err.is_timeout() => self.client.get(&self.url).send().await,
+            other => other,
+        };
+        let body = response
             .and_then(reqwest::Response::error_for_status)
             .with_context(|| format!("cannot read {}", self.url))?
             .text()

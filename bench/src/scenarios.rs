@@ -208,13 +208,26 @@ impl Ctx {
 
     pub async fn cases(&self) -> Outcome {
         let after = crate::floor::case_cursor(self.pick_cursor_case());
-        self.gql
-            .request(
+        match self
+            .gql
+            .post(
                 &self.tokens.health_city,
                 CASES,
                 json!({ "n": CASES_PAGE, "after": after }),
             )
             .await
+        {
+            Ok(data)
+                if data
+                    .pointer("/cases/edges")
+                    .and_then(Value::as_array)
+                    .is_some_and(|edges| !edges.is_empty()) =>
+            {
+                Outcome::ok()
+            }
+            Ok(_) => Outcome::error("cases returned no case"),
+            Err(error) => Outcome::error(error),
+        }
     }
 
     /// `n` checks in one `recordHealthChecks` by a grid worker of `community` (random

@@ -30,6 +30,7 @@ mod m20261202_000018_order_change_log_by_transaction;
 mod m20261202_000019_group_audit_records;
 mod m20261202_000020_index_fevers;
 mod m20261203_000021_hold_registrations;
+mod m20261203_000022_partition_audit_event;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000019_group_audit_records::Migration),
             Box::new(m20261202_000020_index_fevers::Migration),
             Box::new(m20261203_000021_hold_registrations::Migration),
+            Box::new(m20261203_000022_partition_audit_event::Migration),
         ]
     }
 }

@@ -230,7 +230,8 @@ async fn check_byte_order_collation(db: &DatabaseConnection) -> Result<(), Failu
         .query_all_raw(Statement::from_string(
             DbBackend::Postgres,
             "SELECT table_name::text AS t, column_name::text AS c FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND collation_name = 'C'",
+             WHERE table_schema = current_schema() AND collation_name = 'C' \
+             AND table_name NOT IN (SELECT relname FROM pg_class WHERE relispartition)",
         ))
         .await?;
     let mut found = BTreeSet::new();

@@ -140,20 +140,9 @@ async fn record_in(
         .into_iter()
         .collect();
 
-    // Two reads for the whole batch: earlier submissions, then the persons in scope with
-    // their active observation.
-    let mut earlier: HashMap<String, health_check::Model> = if keys.is_empty() {
-        HashMap::new()
-    } else {
-        health_check::Entity::find()
-            .filter(health_check::Column::RecordedBy.eq(subject))
-            .filter(health_check::Column::IdempotencyKey.is_in(keys.iter().copied()))
-            .all(txn)
-            .await?
-            .into_iter()
-            .map(|check| (check.idempotency_key.clone(), check))
-            .collect()
-    };
+    // One read for the whole batch: the persons in scope with their active observation.
+    // Earlier submissions are not looked for first: the insert skips their keys, and only
+    // keys that did not go in are read back.
     let in_scope: Vec<(i64, String, Option<i64>)> = if person_ids.is_empty() {
         Vec::new()
     } else {
@@ -193,10 +182,7 @@ async fn record_in(
     let mut planned: HashSet<&str> = HashSet::new();
     for item in validated {
         let Ok(valid) = item else { continue };
-        if earlier.contains_key(valid.key.as_str()) || !planned.insert(valid.key.as_str()) {
-            continue;
-        }
-        if !residences.contains_key(&valid.person_id) {
+        if !residences.contains_key(&valid.person_id) || !planned.insert(valid.key.as_str()) {
             continue;
         }
         let fever = valid.temperature.is_fever() || Symptom::any_alerting(valid.symptoms);
@@ -227,10 +213,14 @@ async fn record_in(
         TryInsertResult::Inserted(rows) => rows,
         TryInsertResult::Empty | TryInsertResult::Conflicted => Vec::new(),
     };
+    // Keys that did not go in: submitted before (or a moment ago by a concurrent request),
+    // or for a person out of reach, whose earlier check still answers as a duplicate.
+    let submitted: HashSet<&str> = keys.iter().copied().collect();
     let raced = batch::raced(
-        &planned,
+        &submitted,
         inserted.iter().map(|c| c.idempotency_key.as_str()),
     );
+    let mut earlier: HashMap<String, health_check::Model> = HashMap::new();
     if !raced.is_empty() {
         for check in health_check::Entity::find()
             .filter(health_check::Column::RecordedBy.eq(subject))

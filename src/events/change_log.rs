@@ -49,6 +49,11 @@ impl Position {
     }
 }
 
+/// Whether writing a record of this kind wakes the subscribers of every instance.
+pub fn is_live(entity_type: &str) -> bool {
+    LIVE.contains(&entity_type)
+}
+
 /// Records that `ids` of `entity_type` were created or changed by `operation`.
 pub async fn append(
     txn: &impl ConnectionTrait,

@@ -5,6 +5,7 @@ mod alerts;
 mod audit_events;
 mod cases;
 mod changes;
+pub mod checked;
 mod checkpoints;
 mod contacts;
 mod context;
@@ -122,8 +123,23 @@ pub fn build_schema(
             max_input_depth: config.max_input_depth,
         })
         .extension(ApolloPersistedQueries::new(persisted))
+        // Hands the checked document to the lean schema (HTTP requests only).
+        .extension(checked::StopBeforeExecution)
         // Innermost: replaces only the parse; every check above still runs.
         .extension(parse_cache::ParseCache::new())
+        .finish()
+}
+
+/// The same schema without extensions, which executes what [`build_schema`]'s checked
+/// (see `checked`): no per-field toll of the extensions.
+pub fn build_lean_schema(state: Arc<AppState>, config: &Config) -> AppSchema {
+    builder()
+        .data(state)
+        .limit_depth(config.max_query_depth)
+        .limit_complexity(config.max_query_complexity)
+        .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
+        .limit_directives(MAX_DIRECTIVES)
+        .disable_suggestions()
         .finish()
 }
 

@@ -136,7 +136,7 @@ impl async_graphql::extensions::Extension for SubscriptionAudit {
             .then(move |response| {
                 let (actor, state) = (Arc::clone(&actor), Arc::clone(&state));
                 async move {
-                    match actor.flush_reads(&state.db).await {
+                    match actor.flush_reads(&state.audit).await {
                         Ok(_) => response,
                         Err(err) => {
                             tracing::error!(error = %crate::error::loggable(&err), "could not file a pushed event's reads");

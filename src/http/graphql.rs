@@ -14,7 +14,11 @@ use crate::{
     auth::{self, TokenVerifier},
     error::AppError,
     graphql::{
-        error_codes, loaders::Loaders, persisted::Registered, visibility::ReadOnlyRequest,
+        checked::{self, Checked},
+        error_codes,
+        loaders::Loaders,
+        persisted::Registered,
+        visibility::ReadOnlyRequest,
         AppSchema,
     },
     state::AppState,
@@ -25,7 +29,10 @@ use super::rate_limit::SubjectRateLimit;
 /// Everything the endpoint needs, shared by all workers.
 pub struct Endpoint {
     pub state: Arc<AppState>,
+    /// Checks every request, with every extension (and runs subscriptions).
     pub schema: AppSchema,
+    /// Executes what `schema` checked, without extensions (`graphql::checked`).
+    pub lean: AppSchema,
     pub verifier: TokenVerifier,
     pub max_body_bytes: usize,
     pub max_batch_operations: usize,
@@ -95,24 +102,24 @@ pub async fn handle(
 
     let actor = Arc::new(Actor::new(principal, request_id.clone()));
     let read_only = req.method() == Method::GET;
-    let prepare = |request: Request| {
-        let request = request.data(Arc::clone(&actor)).data(Loaders::new(state));
-        if read_only {
-            request.data(ReadOnlyRequest)
-        } else {
-            request
-        }
-    };
-    let batch = match batch {
-        BatchRequest::Single(request) => BatchRequest::Single(prepare(request)),
-        BatchRequest::Batch(requests) => {
-            BatchRequest::Batch(requests.into_iter().map(prepare).collect())
+    let run = async {
+        match batch {
+            BatchRequest::Single(request) => {
+                BatchResponse::Single(execute(&endpoint, &actor, read_only, request).await)
+            }
+            BatchRequest::Batch(requests) => {
+                let mut responses = Vec::with_capacity(requests.len());
+                for request in requests {
+                    responses.push(execute(&endpoint, &actor, read_only, request).await);
+                }
+                BatchResponse::Batch(responses)
+            }
         }
     };
     let work = async {
-        let response = endpoint.schema.execute_batch(batch).await;
+        let response = run.await;
         // Personal data leaves the server only once its reads are on the audit trail.
-        actor.flush_reads(&state.db).await.map(|_| response)
+        actor.flush_reads(&state.audit).await.map(|_| response)
     };
     let response = match endpoint.bounded(&request_id, work).await {
         Ok(Ok(response)) => response,
@@ -159,6 +166,44 @@ fn database_gone() -> AppError {
     AppError::Unavailable(sea_orm::DbErr::Custom(
         "the database does not answer".into(),
     ))
+}
+
+/// One operation: checked by the full schema, then executed by the lean one.
+async fn execute(
+    endpoint: &Endpoint,
+    actor: &Arc<Actor>,
+    read_only: bool,
+    request: Request,
+) -> async_graphql::Response {
+    let with_data = |request: Request| {
+        let request = request.data(Arc::clone(actor));
+        if read_only {
+            request.data(ReadOnlyRequest)
+        } else {
+            request
+        }
+    };
+    let checked = Arc::new(Checked::default());
+    let lean = checked::Lean::of(&request);
+    let verdict = endpoint
+        .schema
+        .execute(with_data(request).data(Arc::clone(&checked)))
+        .await;
+    if !verdict.errors.is_empty() {
+        return verdict;
+    }
+    let Some(document) = checked.take() else {
+        // Never expected: the checking pass passed without handing over its document.
+        let mut error = async_graphql::ServerError::new("internal error", None);
+        error_codes::classify(&mut error);
+        return async_graphql::Response::from_errors(vec![error]);
+    };
+    let request = with_data(lean.with(document)).data(Loaders::new(&endpoint.state));
+    let mut response = endpoint.lean.execute(request).await;
+    for error in &mut response.errors {
+        error_codes::classify(error);
+    }
+    response
 }
 
 fn unavailable(response: &BatchResponse) -> bool {

@@ -230,3 +230,86 @@ async fn sigterm_lets_requests_in_flight_finish_and_refuses_new_ones() {
     db.close().await.unwrap();
     eprintln!("{finished_after_signal} of 8 requests finished after SIGTERM");
 }
+
+#[tokio::test]
+async fn every_answered_read_is_on_the_audit_trail_after_kill_9() {
+    let database = TestDatabase::create().await;
+    let server = Binary::start(&database.url, &[]);
+    let client = reqwest::Client::new();
+    let token = Binary::token("COMMUNITY", "DEMO-01-01-01", "crash-reader");
+    resident(&client, &server.base, &token).await;
+
+    // Eight readers page through residents, each request with its own id; a request counts
+    // once its persons reached the client. Concurrent reads share a commit of the audit trail.
+    let answered = Arc::new(Mutex::new(Vec::<String>::new()));
+    let mut readers = Vec::new();
+    for r in 0..8 {
+        let (client, base, token, answered) = (
+            client.clone(),
+            server.base.clone(),
+            token.clone(),
+            Arc::clone(&answered),
+        );
+        readers.push(tokio::spawn(async move {
+            for n in 0.. {
+                let request_id = format!("read-{r}-{n}");
+                let response = client
+                    .post(format!("{base}/graphql"))
+                    .bearer_auth(&token)
+                    .header("X-Request-Id", &request_id)
+                    .json(
+                        &json!({ "query": "{ persons(first: 3) { edges { node { id name } } } }" }),
+                    )
+                    .send()
+                    .await;
+                let Ok(response) = response else { return };
+                let Ok(body) = response.json::<Value>().await else {
+                    return;
+                };
+                if body["data"]["persons"]["edges"]
+                    .as_array()
+                    .is_some_and(|e| !e.is_empty())
+                {
+                    answered.lock().unwrap().push(request_id);
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    server.signal("KILL");
+    for reader in readers {
+        let _ = reader.await;
+    }
+    drop(server);
+    let answered: Vec<String> = answered.lock().unwrap().clone();
+    assert!(
+        answered.len() > 20,
+        "the load read something: {}",
+        answered.len()
+    );
+
+    let db = Database::connect(&database.url).await.unwrap();
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT DISTINCT request_id FROM audit_event WHERE entity_type = 'Person' AND request_id LIKE 'read-%'".to_owned(),
+        ))
+        .await
+        .unwrap();
+    let filed: HashSet<String> = rows
+        .into_iter()
+        .map(|row| row.try_get::<String>("", "request_id").unwrap())
+        .collect();
+    for request_id in &answered {
+        assert!(
+            filed.contains(request_id),
+            "read {request_id} was answered but not audited"
+        );
+    }
+    db.close().await.unwrap();
+    eprintln!(
+        "{} answered reads all on the audit trail after kill -9 ({} filed)",
+        answered.len(),
+        filed.len()
+    );
+}

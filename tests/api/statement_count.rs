@@ -108,3 +108,42 @@ async fn a_page_of_cases_with_persons_contacts_and_observations_costs_the_same_s
         size(&three)
     );
 }
+
+/// A single check is a transaction of as few statements as its rules need: the person in
+/// scope with their observation, the insert (which skips a key sent before), and the audit
+/// event with the change log (one statement on PostgreSQL, two on SQLite).
+#[tokio::test]
+async fn a_single_health_check_costs_the_statements_its_rules_need() {
+    let app = spawn_with(Options {
+        outbreak: true,
+        ..Options::default()
+    })
+    .await;
+    let token = app.token(Agency::Community, Role::Operator, "DEMO-01-01-01");
+    let persons = app
+        .gql(
+            &token,
+            "{ persons(first: 1) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    let person = persons["data"]["persons"]["edges"][0]["node"]["id"].clone();
+    let check = "mutation($c: [HealthCheckInput!]!) { recordHealthChecks(checks: $c) { status } }";
+    let one = json!({ "c": [{ "idempotencyKey": "single-1", "person": person, "measuredAt": chrono::Utc::now(), "temperature": 36.6 }] });
+    let (first, response) = statements_for(&app, &token, check, one.clone()).await;
+    assert_eq!(
+        response["recordHealthChecks"][0]["status"], "RECORDED",
+        "{response}"
+    );
+    let (again, response) = statements_for(&app, &token, check, one).await;
+    assert_eq!(
+        response["recordHealthChecks"][0]["status"], "DUPLICATE",
+        "{response}"
+    );
+    let postgres = app.state.db.get_database_backend() == sea_orm::DbBackend::Postgres;
+    eprintln!("single health check: {first} statements; sent again: {again}");
+    assert!(
+        first <= if postgres { 4 } else { 5 },
+        "{first} statements for one check"
+    );
+}
