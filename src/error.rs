@@ -7,29 +7,37 @@
 
 use sea_orm::DbErr;
 
+use crate::{
+    i18n::{self, Locale, Msg},
+    msg,
+};
+
 pub type AppResult<T> = Result<T, AppError>;
 
-/// Everything that can go wrong in a request, as the client should learn it.
+/// Everything that can go wrong in a request, as the client should learn it. Messages are
+/// [`Msg`]s, rendered in the reader's language where the error leaves the server; `Display`
+/// is the English text (logs, and the rare caller without a request).
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    #[error("{0}")]
-    Unauthenticated(String),
-    #[error("{0}")]
-    Forbidden(String),
-    /// Bad input, naming the input field (e.g. `input.documentNumber`).
-    #[error("{field}: {message}")]
-    BadUserInput { field: String, message: String },
+    #[error("{}", .0.render(Locale::En))]
+    Unauthenticated(Msg),
+    #[error("{}", .0.render(Locale::En))]
+    Forbidden(Msg),
+    /// Bad input, naming the input field (e.g. `input.documentNumber`) and what is wrong with
+    /// it (`expected-date`).
+    #[error("{}", i18n::about_field(field, message.clone()).render(Locale::En))]
+    BadUserInput { field: String, message: Msg },
     /// Unknown or out of scope: the message never says which.
-    #[error("{entity} not found")]
+    #[error("{}", self.message().render(Locale::En))]
     NotFound { entity: &'static str },
-    #[error("{entity} {id} was changed by someone else: the current version is {current_version}")]
+    #[error("{}", self.message().render(Locale::En))]
     Conflict {
         entity: &'static str,
         id: i64,
         current_version: i32,
     },
-    #[error("{0}")]
-    LimitExceeded(String),
+    #[error("{}", .0.render(Locale::En))]
+    LimitExceeded(Msg),
     /// The database cannot be reached; the client may retry.
     #[error("the service is temporarily unavailable, please retry")]
     Unavailable(#[source] DbErr),
@@ -53,15 +61,36 @@ impl AppError {
         }
     }
 
-    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::BadUserInput {
-            field: field.into(),
-            message: message.into(),
+    /// What the client reads, in any language: never an internal cause.
+    pub fn message(&self) -> Msg {
+        match self {
+            Self::Unauthenticated(m) | Self::Forbidden(m) | Self::LimitExceeded(m) => m.clone(),
+            Self::BadUserInput { field, message } => i18n::about_field(field, message.clone()),
+            Self::NotFound { entity } => msg!("error-not-found", entity = i18n::entity(entity)),
+            Self::Conflict {
+                entity,
+                id,
+                current_version,
+            } => msg!(
+                "error-conflict",
+                entity = i18n::entity(entity),
+                id = *id,
+                version = *current_version
+            ),
+            Self::Unavailable(_) => msg!("error-unavailable"),
+            Self::Internal(_) => msg!("error-internal"),
         }
     }
 
-    pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::Forbidden(message.into())
+    pub fn bad_input(field: impl Into<String>, message: Msg) -> Self {
+        Self::BadUserInput {
+            field: field.into(),
+            message,
+        }
+    }
+
+    pub fn forbidden(message: Msg) -> Self {
+        Self::Forbidden(message)
     }
 
     pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {

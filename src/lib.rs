@@ -20,6 +20,7 @@ pub mod events;
 pub mod generate;
 pub mod graphql;
 pub mod http;
+pub mod i18n;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

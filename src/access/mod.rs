@@ -31,9 +31,10 @@ pub fn require(principal: &Principal, data: Data, required: Access) -> AppResult
     if access(principal.agency, principal.role, data) >= required {
         Ok(())
     } else {
-        Err(AppError::forbidden(format!(
-            "{} {} users may not do this",
-            principal.agency, principal.role
+        Err(AppError::forbidden(crate::msg!(
+            "forbidden-role",
+            agency = principal.agency.to_string(),
+            role = principal.role.to_string()
         )))
     }
 }

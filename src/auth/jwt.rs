@@ -103,15 +103,15 @@ impl TokenVerifier {
                 let kid = header
                     .kid
                     .as_deref()
-                    .ok_or_else(|| unauthenticated("the token names no key (kid)"))?;
+                    .ok_or_else(|| unauthenticated(crate::msg!("token-no-kid")))?;
                 let (key, algorithm) = set
                     .get(kid)
-                    .ok_or_else(|| unauthenticated("the token's key (kid) is not known"))?;
+                    .ok_or_else(|| unauthenticated(crate::msg!("token-kid-unknown")))?;
                 (key, *algorithm)
             }
         };
         if header.alg != algorithm {
-            return Err(unauthenticated("the token's algorithm is not accepted"));
+            return Err(unauthenticated(crate::msg!("token-algorithm-refused")));
         }
         let mut validation = Validation::new(algorithm);
         validation.set_issuer(&[&self.issuer]);
@@ -125,11 +125,11 @@ impl TokenVerifier {
             .map_err(|e| refusal(e.kind()))?;
         let now = chrono::Utc::now().timestamp();
         if claims.iat > now + i64::try_from(self.leeway).unwrap_or(i64::MAX) {
-            return Err(unauthenticated("the token was issued in the future"));
+            return Err(unauthenticated(crate::msg!("token-issued-in-future")));
         }
         if let (Some(revoked), Some(jti)) = (&self.revoked, &claims.jti) {
             if revoked.current().contains(jti) {
-                return Err(unauthenticated("the token has been revoked"));
+                return Err(unauthenticated(crate::msg!("token-revoked")));
             }
         }
         Ok(claims)
@@ -192,25 +192,24 @@ fn parse_revocations(text: &str) -> Result<HashSet<String>, String> {
         .collect())
 }
 
-fn unauthenticated(reason: &str) -> AppError {
-    AppError::Unauthenticated(reason.to_owned())
+fn unauthenticated(reason: crate::i18n::Msg) -> AppError {
+    AppError::Unauthenticated(reason)
 }
 
 fn refusal(kind: &ErrorKind) -> AppError {
+    use crate::msg;
     unauthenticated(match kind {
-        ErrorKind::ExpiredSignature => "the token has expired",
-        ErrorKind::InvalidSignature => "the token's signature is invalid",
+        ErrorKind::ExpiredSignature => msg!("token-expired"),
+        ErrorKind::InvalidSignature => msg!("token-signature-invalid"),
         ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
-            "the token's algorithm is not accepted"
+            msg!("token-algorithm-refused")
         }
-        ErrorKind::InvalidIssuer => "the token's issuer is not accepted",
-        ErrorKind::InvalidAudience => "the token's audience is not accepted",
-        ErrorKind::MissingRequiredClaim(_) => "the token lacks a required claim",
-        ErrorKind::ImmatureSignature => "the token is not valid yet",
-        ErrorKind::Json(_) => {
-            "the token's claims are invalid (unknown agency, role or missing field)"
-        }
-        _ => "the token is malformed",
+        ErrorKind::InvalidIssuer => msg!("token-issuer-refused"),
+        ErrorKind::InvalidAudience => msg!("token-audience-refused"),
+        ErrorKind::MissingRequiredClaim(_) => msg!("token-claim-missing"),
+        ErrorKind::ImmatureSignature => msg!("token-not-yet-valid"),
+        ErrorKind::Json(_) => msg!("token-claims-invalid"),
+        _ => msg!("token-malformed"),
     })
 }
 

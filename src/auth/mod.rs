@@ -26,18 +26,18 @@ pub async fn authenticate(
     orgs: &OrgDirectory,
     db: &DatabaseConnection,
 ) -> AppResult<Principal> {
-    let header = header.ok_or_else(|| unauthenticated("missing bearer token"))?;
+    let header = header.ok_or_else(|| unauthenticated(crate::msg!("token-missing")))?;
     let token = header
         .strip_prefix("Bearer ")
         .or_else(|| header.strip_prefix("bearer "))
         .map(str::trim)
         .filter(|token| !token.is_empty())
-        .ok_or_else(|| unauthenticated("the Authorization header must be `Bearer <token>`"))?;
+        .ok_or_else(|| unauthenticated(crate::msg!("token-header-shape")))?;
     let claims = verifier.verify(token)?;
     let org = orgs
         .by_code(db, &claims.org)
         .await?
-        .ok_or_else(|| unauthenticated("the token names an unknown org unit"))?;
+        .ok_or_else(|| unauthenticated(crate::msg!("token-org-unknown")))?;
     Ok(Principal {
         subject: claims.sub,
         name: claims.name,
@@ -49,6 +49,6 @@ pub async fn authenticate(
     })
 }
 
-fn unauthenticated(reason: &str) -> AppError {
-    AppError::Unauthenticated(reason.to_owned())
+fn unauthenticated(reason: crate::i18n::Msg) -> AppError {
+    AppError::Unauthenticated(reason)
 }

@@ -472,7 +472,7 @@ async fn field_tasks(
             org_path: Set(resident.residence_path.clone()),
             entity_type: Set("Quarantine".into()),
             entity_id: Set(q.id),
-            message: Set("Observation ended early: ABSCONDED".into()),
+            message: Set(crate::msg!("alert-observation-ended", outcome = "ABSCONDED").to_stored()),
             created_at: Set(ended),
             ..Default::default()
         });
@@ -616,13 +616,18 @@ async fn checkpoint_passages(
                 entity_type: Set("CheckpointEntry".into()),
                 entity_id: Set(entry.id),
                 message: Set(if fever {
-                    format!("Fever at {}", entry.checkpoint_name)
-                } else {
-                    format!(
-                        "Arrival at {} from risk area ({place})",
-                        entry.checkpoint_name
+                    crate::msg!(
+                        "alert-checkpoint-fever-plain",
+                        checkpoint = entry.checkpoint_name.clone()
                     )
-                }),
+                } else {
+                    crate::msg!(
+                        "alert-risk-arrival",
+                        checkpoint = entry.checkpoint_name.clone(),
+                        place = place
+                    )
+                }
+                .to_stored()),
                 created_at: Set(entry.passed_at),
                 ..Default::default()
             });

@@ -3,6 +3,7 @@
 //! checks with a few fevers, lab tests, and the alerts all of that raised. Deterministic for
 //! a seed; dates are relative to today.
 
+use crate::{i18n::Msg, msg};
 use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
 use entity::{
     alert, case, contact, health_check, lab_test, person, quarantine, Agency, AlertKind,
@@ -96,7 +97,7 @@ pub async fn seed(
             &patient,
             "Case",
             row.id,
-            format!("New {classification} case reported"),
+            msg!("alert-new-case", classification = classification.as_str()),
             local(reported, 10),
         ));
         generation.push((row, patient));
@@ -148,7 +149,10 @@ pub async fn seed(
                     &contact_person,
                     "Contact",
                     contact_row.id,
-                    format!("Close contact of a {} case traced", source.classification),
+                    msg!(
+                        "alert-contact-traced-short",
+                        classification = source.classification.as_str()
+                    ),
                     traced,
                 ));
                 if becomes_case {
@@ -180,7 +184,7 @@ pub async fn seed(
                         &contact_person,
                         "Case",
                         new_case.id,
-                        "New CONFIRMED case reported".into(),
+                        msg!("alert-new-case", classification = "CONFIRMED"),
                         local(reported, 11),
                     ));
                     next.push((new_case.clone(), contact_person.clone()));
@@ -279,10 +283,13 @@ pub async fn seed(
                             &contact_person,
                             "HealthCheck",
                             check.id,
-                            format!(
-                                "Fever: {}.{} °C",
-                                check.temperature_decidegrees / 10,
-                                check.temperature_decidegrees % 10
+                            msg!(
+                                "alert-fever",
+                                temperature = format!(
+                                    "{}.{} °C",
+                                    check.temperature_decidegrees / 10,
+                                    check.temperature_decidegrees % 10
+                                )
                             ),
                             check.measured_at,
                         ));
@@ -416,7 +423,7 @@ fn new_alert(
     person: &person::Model,
     entity_type: &str,
     entity_id: i64,
-    message: String,
+    message: Msg,
     at: DateTime<Utc>,
 ) -> alert::ActiveModel {
     alert::ActiveModel {
@@ -425,7 +432,7 @@ fn new_alert(
         org_path: Set(person.residence_path.clone()),
         entity_type: Set(entity_type.to_owned()),
         entity_id: Set(entity_id),
-        message: Set(message),
+        message: Set(message.to_stored()),
         created_at: Set(at),
         ..Default::default()
     }

@@ -30,7 +30,8 @@ pub struct NewAlert<'a> {
     pub entity_type: &'static str,
     pub entity_id: i64,
     /// What happened, without personal data (the person is linked, and masked per viewer).
-    pub message: String,
+    /// Stored as the message's key and arguments, so each reader reads it in their language.
+    pub message: crate::i18n::Msg,
 }
 
 /// Raises alerts in one statement, on the caller's transaction.
@@ -45,7 +46,7 @@ pub async fn raise(txn: &impl ConnectionTrait, alerts: Vec<NewAlert<'_>>) -> App
         org_path: Set(a.org_path.to_owned()),
         entity_type: Set(a.entity_type.to_owned()),
         entity_id: Set(a.entity_id),
-        message: Set(a.message),
+        message: Set(a.message.to_stored()),
         created_at: Set(now),
         ..Default::default()
     });

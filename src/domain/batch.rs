@@ -11,7 +11,8 @@ pub struct Rejection {
     pub code: &'static str,
     /// The input field, e.g. `checks[3].temperature`.
     pub field: String,
-    pub message: String,
+    /// Rendered in the reader's language where the result leaves the server.
+    pub message: crate::i18n::Msg,
 }
 
 impl Rejection {
@@ -20,12 +21,12 @@ impl Rejection {
         index: usize,
         field: &str,
         code: &'static str,
-        message: impl Into<String>,
+        message: crate::i18n::Msg,
     ) -> Self {
         Self {
             code,
             field: format!("{list}[{index}].{field}"),
-            message: message.into(),
+            message,
         }
     }
 }

@@ -8,6 +8,7 @@
 //!     └──> EXCLUDED <┘   (final: the case closes)
 //! ```
 
+use crate::{i18n::Msg, msg};
 use entity::{CaseClassification as Class, CaseOutcome as Outcome};
 
 /// Classifications a case may be reported with.
@@ -38,33 +39,43 @@ pub fn is_open(classification: Class, outcome: Outcome) -> bool {
 }
 
 /// Checks a reclassification; the error names both states.
-pub fn check_reclassification(current: Class, outcome: Outcome, next: Class) -> Result<(), String> {
+pub fn check_reclassification(current: Class, outcome: Outcome, next: Class) -> Result<(), Msg> {
     if !is_open(current, outcome) {
-        return Err(format!(
-            "the case is closed ({current}, {outcome}): its classification cannot change to {next}"
+        return Err(msg!(
+            "case-closed-no-reclassification",
+            current = current.as_str(),
+            outcome = outcome.as_str(),
+            next = next.as_str()
         ));
     }
     if RECLASSIFICATIONS.contains(&(current, next)) {
         Ok(())
     } else {
-        Err(format!(
-            "cannot change classification from {current} to {next}"
+        Err(msg!(
+            "case-reclassification-refused",
+            current = current.as_str(),
+            next = next.as_str()
         ))
     }
 }
 
 /// Checks a closing; the error names both states.
-pub fn check_closing(classification: Class, current: Outcome, next: Outcome) -> Result<(), String> {
+pub fn check_closing(classification: Class, current: Outcome, next: Outcome) -> Result<(), Msg> {
     if current != Outcome::Active {
-        return Err(format!(
-            "cannot change outcome from {current} to {next}: the case is closed"
+        return Err(msg!(
+            "case-closed-no-outcome-change",
+            current = current.as_str(),
+            next = next.as_str()
         ));
     }
     if CLOSINGS.contains(&(classification, next)) {
         Ok(())
     } else {
-        Err(format!(
-            "cannot change outcome from {current} to {next} for a {classification} case"
+        Err(msg!(
+            "case-closing-refused",
+            current = current.as_str(),
+            next = next.as_str(),
+            classification = classification.as_str()
         ))
     }
 }
@@ -72,6 +83,7 @@ pub fn check_closing(classification: Class, current: Outcome, next: Outcome) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Locale;
     use sea_orm::Iterable;
 
     /// Written out independently of the tables above, so that a change to them shows here.
@@ -90,7 +102,7 @@ mod tests {
                 let expected = ALLOWED.contains(&format!("{from}->{to}").as_str());
                 let result = check_reclassification(from, Outcome::Active, to);
                 assert_eq!(result.is_ok(), expected, "{from} -> {to}: {result:?}");
-                if let Err(message) = result {
+                if let Err(message) = result.map_err(|m| m.render(Locale::En)) {
                     assert!(
                         message.contains(from.as_str()) && message.contains(to.as_str()),
                         "{message}"
@@ -123,7 +135,7 @@ mod tests {
                         expected,
                         "{class} {from} -> {to}: {result:?}"
                     );
-                    if let Err(message) = result {
+                    if let Err(message) = result.map_err(|m| m.render(Locale::En)) {
                         assert!(
                             message.contains(from.as_str()) && message.contains(to.as_str()),
                             "{message}"

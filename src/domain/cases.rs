@@ -73,9 +73,9 @@ pub async fn report(state: &AppState, actor: &Actor, new: NewCase) -> AppResult<
     if !case_rules::REPORTABLE.contains(&new.classification) {
         return Err(AppError::bad_input(
             "input.classification",
-            format!(
-                "a case is reported as SUSPECTED, CONFIRMED or ASYMPTOMATIC, not {}",
-                new.classification
+            crate::msg!(
+                "case-reported-classification",
+                classification = new.classification.as_str()
             ),
         ));
     }
@@ -90,9 +90,9 @@ pub async fn report(state: &AppState, actor: &Actor, new: NewCase) -> AppResult<
         .clone()
         .unwrap_or_else(|| Arc::clone(&principal.org));
     if !principal.jurisdiction().contains(&reporting_unit.path) {
-        return Err(AppError::forbidden(
-            "input.reportingUnit: the unit lies outside your jurisdiction",
-        ));
+        return Err(AppError::forbidden(crate::msg!(
+            "reporting-unit-outside-jurisdiction"
+        )));
     }
     let new = NewCase {
         person: new.person.checked()?,
@@ -186,7 +186,10 @@ async fn report_in(
             org_path: &person.residence_path,
             entity_type: "Case",
             entity_id: inserted.id,
-            message: format!("New {} case reported", inserted.classification),
+            message: crate::msg!(
+                "alert-new-case",
+                classification = inserted.classification.as_str()
+            ),
         }],
     )
     .await?;
@@ -199,12 +202,12 @@ async fn report_in(
 fn already_open(case_id: i64) -> AppError {
     AppError::bad_input(
         "input.person",
-        format!("already has an open case ({case_id})"),
+        crate::msg!("person-has-open-case-id", case = case_id),
     )
 }
 
 fn already_open_unknown() -> AppError {
-    AppError::bad_input("input.person", "already has an open case")
+    AppError::bad_input("input.person", crate::msg!("person-has-open-case"))
 }
 
 async fn open_case_of(
@@ -265,7 +268,11 @@ pub async fn reclassify(
                 org_path: &row.person.residence_path,
                 entity_type: "Case",
                 entity_id: id,
-                message: format!("Case reclassified from {current} to {next}"),
+                message: crate::msg!(
+                    "alert-case-reclassified",
+                    current = current.as_str(),
+                    next = next.as_str()
+                ),
             }],
         )
         .await?;

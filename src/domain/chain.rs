@@ -56,8 +56,9 @@ pub async fn walk(state: &AppState, actor: &Actor, case_id: i64, depth: u32) -> 
     access::require(principal, Data::CaseStatus, Access::Pseudonymized)?;
     let max_depth = state.settings.max_chain_depth;
     if depth > max_depth {
-        return Err(AppError::LimitExceeded(format!(
-            "depth: at most {max_depth}"
+        return Err(AppError::LimitExceeded(crate::msg!(
+            "limit-chain-depth",
+            max = max_depth
         )));
     }
     let max_nodes = u64::from(state.settings.max_chain_nodes);

@@ -198,10 +198,10 @@ pub fn kinds(principal: &Principal, wanted: Option<&[ChangeType]>) -> AppResult<
             if let Some(refused) = wanted.iter().find(|t| !t.readable_by(principal)) {
                 return Err(AppError::bad_input(
                     "types",
-                    format!(
-                        "{} users do not read records of kind {}",
-                        principal.agency,
-                        refused.entity_type()
+                    crate::msg!(
+                        "changes-kind-not-read",
+                        agency = principal.agency.to_string(),
+                        kind = refused.entity_type()
                     ),
                 ));
             }

@@ -32,6 +32,8 @@ use crate::{
     auth::Principal,
     db,
     error::{AppError, AppResult},
+    i18n::Msg,
+    msg,
     state::AppState,
 };
 
@@ -103,11 +105,15 @@ struct Valid {
     temperature: Option<Temperature>,
 }
 
-fn reject(index: usize, field: &str, code: &'static str, message: impl Into<String>) -> Rejection {
+fn reject(index: usize, field: &str, code: &'static str, message: Msg) -> Rejection {
     Rejection::new("entries", index, field, code, message)
 }
 
-fn bad(index: usize, field: &str) -> impl Fn(String) -> Rejection + '_ {
+fn person_not_found() -> Msg {
+    msg!("error-not-found", entity = crate::i18n::entity("Person"))
+}
+
+fn bad(index: usize, field: &str) -> impl Fn(Msg) -> Rejection + '_ {
     move |message| reject(index, field, "BAD_USER_INPUT", message)
 }
 
@@ -122,8 +128,10 @@ pub async fn record(
     access::require(&actor.principal, Data::CheckpointEntries, Access::ReadWrite)?;
     let max = state.settings.max_checkpoint_batch;
     if inputs.len() > max {
-        return Err(AppError::LimitExceeded(format!(
-            "entries: at most {max} per batch"
+        return Err(AppError::LimitExceeded(msg!(
+            "limit-batch",
+            field = "entries",
+            max = max
         )));
     }
     let mut validated = Vec::with_capacity(inputs.len());
@@ -148,7 +156,7 @@ async fn validate(
 ) -> AppResult<Result<Valid, Rejection>> {
     let unit = |code: String, field: &'static str| async move {
         state.orgs.by_code(&state.db, &code).await.map(|found| {
-            found.ok_or_else(|| reject(i, field, "BAD_USER_INPUT", "unknown org unit"))
+            found.ok_or_else(|| reject(i, field, "BAD_USER_INPUT", msg!("unknown-org-unit")))
         })
     };
     let checkpoint = match unit(input.checkpoint.clone(), "checkpoint").await? {
@@ -182,16 +190,17 @@ fn check(
             i,
             "checkpoint",
             "FORBIDDEN",
-            "is outside your jurisdiction",
+            msg!("outside-jurisdiction"),
         ));
     }
     let clock = state.settings.clock;
     if input.passed_at > clock.now() + clock.skew {
-        return Err(bad(i, "passedAt")("must not be in the future".into()));
+        return Err(bad(i, "passedAt")(msg!("must-not-be-in-the-future")));
     }
     if input.passed_at < clock.now() - Duration::days(MAX_AGE_DAYS) {
-        return Err(bad(i, "passedAt")(format!(
-            "is more than {MAX_AGE_DAYS} days ago"
+        return Err(bad(i, "passedAt")(msg!(
+            "more-than-days-ago",
+            days = MAX_AGE_DAYS
         )));
     }
     let plate = input
@@ -203,23 +212,17 @@ fn check(
         .map(VehiclePlate::into_inner);
     let who = match (&input.person, &input.traveller) {
         (Some(_), Some(_)) => {
-            return Err(bad(i, "traveller")(
-                "give either person or traveller, not both".into(),
-            ))
+            return Err(bad(i, "traveller")(msg!("person-or-traveller-not-both")))
         }
         (Some(id), None) => Who::Person(
             id.parse::<i64>()
                 .ok()
                 .filter(|id| *id > 0)
-                .ok_or_else(|| bad(i, "person")("not a valid id".into()))?,
+                .ok_or_else(|| bad(i, "person")(msg!("not-a-valid-id")))?,
         ),
         (None, Some(traveller)) => traveller_of(i, traveller)?,
         (None, None) if plate.is_some() => Who::Vehicle,
-        (None, None) => {
-            return Err(bad(i, "person")(
-                "give the person, the traveller or at least the vehicle plate".into(),
-            ))
-        }
+        (None, None) => return Err(bad(i, "person")(msg!("person-traveller-or-plate"))),
     };
     let from_place = input
         .from_place
@@ -260,9 +263,9 @@ fn traveller_of(i: usize, traveller: &TravellerInput) -> Result<Who, Rejection> 
                 .map_err(bad(i, "traveller.documentNumber"))?,
         ),
         (None, Some(_)) => {
-            return Err(bad(i, "traveller.documentNumber")(
-                "is needed with a document type".into(),
-            ))
+            return Err(bad(i, "traveller.documentNumber")(msg!(
+                "needed-with-document-type"
+            )))
         }
         (None, None) => None,
     };
@@ -388,7 +391,7 @@ async fn record_in(
                 },
                 None => {
                     // Never says whether the person exists outside one's jurisdiction.
-                    refused.insert(*i, reject(*i, "person", "NOT_FOUND", "Person not found"));
+                    refused.insert(*i, reject(*i, "person", "NOT_FOUND", person_not_found()));
                     continue;
                 }
             },
@@ -479,7 +482,7 @@ async fn record_in(
             refused
                 .get(&i)
                 .cloned()
-                .unwrap_or_else(|| reject(i, "person", "NOT_FOUND", "Person not found"))
+                .unwrap_or_else(|| reject(i, "person", "NOT_FOUND", person_not_found()))
         },
     ))
 }
@@ -595,7 +598,7 @@ fn within_path(path: &str, unit: &str) -> bool {
     path.starts_with(unit)
 }
 
-fn alert_text(entry: &checkpoint_entry::Model) -> Option<(AlertKind, String)> {
+fn alert_text(entry: &checkpoint_entry::Model) -> Option<(AlertKind, crate::i18n::Msg)> {
     let temperature = entry
         .temperature_decidegrees
         .map(Temperature::from_tenths)
@@ -605,20 +608,27 @@ fn alert_text(entry: &checkpoint_entry::Model) -> Option<(AlertKind, String)> {
     let (kind, message) = match (temperature, risky_arrival) {
         (Some(t), true) => (
             AlertKind::CheckpointFever,
-            format!(
-                "Fever {t} at {}, arriving from risk area ({place})",
-                entry.checkpoint_name
+            crate::msg!(
+                "alert-checkpoint-fever-risk",
+                temperature = t.to_string(),
+                checkpoint = entry.checkpoint_name.clone(),
+                place = place
             ),
         ),
         (Some(t), false) => (
             AlertKind::CheckpointFever,
-            format!("Fever {t} at {}", entry.checkpoint_name),
+            crate::msg!(
+                "alert-checkpoint-fever",
+                temperature = t.to_string(),
+                checkpoint = entry.checkpoint_name.clone()
+            ),
         ),
         (None, true) => (
             AlertKind::RiskAreaArrival,
-            format!(
-                "Arrival at {} from risk area ({place})",
-                entry.checkpoint_name
+            crate::msg!(
+                "alert-risk-arrival",
+                checkpoint = entry.checkpoint_name.clone(),
+                place = place
             ),
         ),
         (None, false) => return None,

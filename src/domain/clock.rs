@@ -41,7 +41,10 @@ impl Clock {
     /// Refuses an instant later than now plus the skew.
     pub fn not_in_future(&self, at: DateTime<Utc>, field: &str) -> AppResult<DateTime<Utc>> {
         if at > self.now() + self.skew {
-            return Err(AppError::bad_input(field, "must not be in the future"));
+            return Err(AppError::bad_input(
+                field,
+                crate::msg!("must-not-be-in-the-future"),
+            ));
         }
         Ok(at)
     }
@@ -49,7 +52,10 @@ impl Clock {
     /// Refuses a date later than today (local).
     pub fn date_not_in_future(&self, date: NaiveDate, field: &str) -> AppResult<NaiveDate> {
         if date > self.local_date(self.now() + self.skew) {
-            return Err(AppError::bad_input(field, "must not be in the future"));
+            return Err(AppError::bad_input(
+                field,
+                crate::msg!("must-not-be-in-the-future"),
+            ));
         }
         Ok(date)
     }

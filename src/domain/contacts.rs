@@ -93,14 +93,16 @@ async fn record_in(
         if new.last_exposure_date > closed_on {
             return Err(AppError::bad_input(
                 "input.lastExposureDate",
-                format!("is after the source case was closed on {closed_on}"),
+                crate::msg!("after-source-case-closed", date = closed_on),
             )
             .into());
         }
     }
     let person = persons::resolve_in(txn, actor, &new.person, "recordContact").await?;
     if person.id == source.person_id {
-        return Err(AppError::bad_input("input.person", "is the source case's own person").into());
+        return Err(
+            AppError::bad_input("input.person", crate::msg!("is-source-case-person")).into(),
+        );
     }
     let existing = contact::Entity::find()
         .filter(contact::Column::SourceCaseId.eq(source.id))
@@ -120,7 +122,9 @@ async fn record_in(
     let follow_up_end = new
         .last_exposure_date
         .checked_add_days(Days::new(follow_up_days))
-        .ok_or_else(|| AppError::bad_input("input.lastExposureDate", "is out of range"))?;
+        .ok_or_else(|| {
+            AppError::bad_input("input.lastExposureDate", crate::msg!("out-of-range"))
+        })?;
     let inserted = contact::Entity::insert(contact::ActiveModel {
         source_case_id: Set(source.id),
         person_id: Set(person.id),
@@ -155,12 +159,12 @@ async fn record_in(
     actor
         .record_write(txn, "recordContact", "Contact", &[inserted.id], None)
         .await?;
-    let message = format!(
-        "Close contact of a {} case traced ({}, last exposure {}); follow up until {}",
-        source.classification,
-        inserted.relation,
-        inserted.last_exposure_date,
-        inserted.follow_up_end_date
+    let message = crate::msg!(
+        "alert-contact-traced",
+        classification = source.classification.as_str(),
+        relation = inserted.relation.to_string(),
+        exposure = inserted.last_exposure_date,
+        until = inserted.follow_up_end_date
     );
     // A contact registered under a number held for verification: the person the number
     // belongs to is alerted at home too, behind the tracer's back.
@@ -194,10 +198,12 @@ async fn record_in(
 }
 
 fn duplicate(id: Option<i64>) -> AppError {
-    let which = id.map(|id| format!(" ({id})")).unwrap_or_default();
     AppError::bad_input(
         "input.person",
-        format!("is already a recorded contact of this case{which}"),
+        match id {
+            Some(id) => crate::msg!("already-a-contact-id", id = id),
+            None => crate::msg!("already-a-contact"),
+        },
     )
 }
 

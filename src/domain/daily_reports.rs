@@ -197,7 +197,9 @@ fn in_jurisdiction(principal: &Principal, unit: &OrgUnit) -> AppResult<()> {
     if principal.jurisdiction().contains(&unit.path) {
         Ok(())
     } else {
-        Err(AppError::forbidden("orgUnit: outside your jurisdiction"))
+        Err(AppError::forbidden(crate::msg!(
+            "org-unit-outside-jurisdiction"
+        )))
     }
 }
 
@@ -259,14 +261,14 @@ pub async fn confirm(
     if unit.level != OrgLevel::Community {
         return Err(AppError::bad_input(
             "orgUnit",
-            "daily reports are confirmed by communities (社区/村)",
+            crate::msg!("daily-report-by-communities"),
         ));
     }
     // "Confirm own": the community's own officers, not a grid below it nor another one.
     if principal.org.id != unit.id {
-        return Err(AppError::forbidden(
-            "orgUnit: only the community's own officers confirm its report",
-        ));
+        return Err(AppError::forbidden(crate::msg!(
+            "daily-report-own-community-only"
+        )));
     }
     state.settings.clock.date_not_in_future(date, "date")?;
     let note = note.map(BoundedText::into_inner);
@@ -308,7 +310,7 @@ pub async fn confirm(
             (None, Some(_)) => {
                 return Err(WriteError::App(AppError::bad_input(
                     "expectedVersion",
-                    "this day has not been confirmed yet: confirm it without a version",
+                    crate::msg!("daily-report-not-confirmed-yet"),
                 )))
             }
             (Some(current), expected) if expected != Some(current.version) => {

@@ -58,7 +58,9 @@ struct PairIds {
 fn covered(principal: &Principal, unit: Option<Arc<OrgUnit>>) -> AppResult<OrgPath> {
     match unit {
         Some(unit) if principal.jurisdiction().contains(&unit.path) => Ok(unit.path.clone()),
-        Some(_) => Err(AppError::forbidden("orgUnit: outside your jurisdiction")),
+        Some(_) => Err(AppError::forbidden(crate::msg!(
+            "org-unit-outside-jurisdiction"
+        ))),
         None => Ok(principal.jurisdiction().clone()),
     }
 }

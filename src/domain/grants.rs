@@ -36,7 +36,7 @@ pub async fn request(
     access::require(principal, Data::AccessGrants, Access::ReadWrite)?;
     let reason = reason.into_inner();
     if reason.chars().count() < 4 {
-        return Err(AppError::bad_input("reason", "say why, in a few words"));
+        return Err(AppError::bad_input("reason", crate::msg!("say-why")));
     }
     let hours = i64::from(state.settings.grant_hours);
     db::write_retrying!(&state.db, |txn| {

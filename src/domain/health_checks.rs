@@ -59,8 +59,12 @@ struct Valid {
     symptoms: i32,
 }
 
-fn reject(index: usize, field: &str, code: &'static str, message: impl Into<String>) -> Rejection {
+fn reject(index: usize, field: &str, code: &'static str, message: crate::i18n::Msg) -> Rejection {
     Rejection::new("checks", index, field, code, message)
+}
+
+fn not_found_person() -> crate::i18n::Msg {
+    crate::msg!("error-not-found", entity = crate::i18n::entity("Person"))
 }
 
 /// Records a batch of checks in one transaction, in a number of statements that does not
@@ -74,8 +78,10 @@ pub async fn record(
     access::require(&actor.principal, Data::HealthChecks, Access::ReadWrite)?;
     let max = state.settings.max_health_check_batch;
     if inputs.len() > max {
-        return Err(AppError::LimitExceeded(format!(
-            "checks: at most {max} per batch"
+        return Err(AppError::LimitExceeded(crate::msg!(
+            "limit-batch",
+            field = "checks",
+            max = max
         )));
     }
     let clock = state.settings.clock;
@@ -86,9 +92,9 @@ pub async fn record(
         .map(|(i, input)| {
             let key = IdempotencyKey::parse(&input.idempotency_key)
                 .map_err(|m| reject(i, "idempotencyKey", "BAD_USER_INPUT", m))?;
-            let person_id = input
-                .person_id
-                .ok_or_else(|| reject(i, "person", "BAD_USER_INPUT", "not a valid id"))?;
+            let person_id = input.person_id.ok_or_else(|| {
+                reject(i, "person", "BAD_USER_INPUT", crate::msg!("not-a-valid-id"))
+            })?;
             let temperature = Temperature::parse(input.temperature)
                 .map_err(|m| reject(i, "temperature", "BAD_USER_INPUT", m))?;
             if input.measured_at > clock.now() + clock.skew {
@@ -96,7 +102,7 @@ pub async fn record(
                     i,
                     "measuredAt",
                     "BAD_USER_INPUT",
-                    "must not be in the future",
+                    crate::msg!("must-not-be-in-the-future"),
                 ));
             }
             if input.measured_at < oldest {
@@ -104,7 +110,7 @@ pub async fn record(
                     i,
                     "measuredAt",
                     "BAD_USER_INPUT",
-                    format!("is more than {MAX_AGE_DAYS} days ago"),
+                    crate::msg!("more-than-days-ago", days = MAX_AGE_DAYS),
                 ));
             }
             Ok(Valid {
@@ -263,11 +269,11 @@ async fn record_in(
         &inserted,
         &earlier,
         // Never says whether the person exists outside one's jurisdiction.
-        |i, _| reject(i, "person", "NOT_FOUND", "Person not found"),
+        |i, _| reject(i, "person", "NOT_FOUND", not_found_person()),
     ))
 }
 
-pub(crate) fn fever_message(check: &health_check::Model) -> String {
+pub(crate) fn fever_message(check: &health_check::Model) -> crate::i18n::Msg {
     let temperature = Temperature::from_tenths(check.temperature_decidegrees);
     let symptoms: Vec<String> = Symptom::from_bits(check.symptoms)
         .into_iter()
@@ -275,9 +281,9 @@ pub(crate) fn fever_message(check: &health_check::Model) -> String {
         .map(|s| format!("{s:?}"))
         .collect();
     if temperature.is_fever() {
-        format!("Fever: {temperature}")
+        crate::msg!("alert-fever", temperature = temperature.to_string())
     } else {
-        format!("Respiratory symptoms: {}", symptoms.join(", "))
+        crate::msg!("alert-respiratory", symptoms = symptoms.join(", "))
     }
 }
 

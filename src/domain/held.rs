@@ -43,9 +43,9 @@ pub struct HeldRegistration {
 fn require_verifier(principal: &Principal) -> AppResult<()> {
     access::require(principal, Data::PersonIdentity, Access::ReadWrite)?;
     if !access::sees_full_numbers(principal) {
-        return Err(AppError::forbidden(
-            "held registrations are settled by agencies that see document numbers in full",
-        ));
+        return Err(AppError::forbidden(crate::msg!(
+            "held-settled-by-full-document-agencies"
+        )));
     }
     Ok(())
 }
@@ -119,7 +119,7 @@ pub async fn resolve(
     let settled = db::write_retrying!(&state.db, |txn| {
         let held = persons::find_for_write(&txn, principal, id).await?;
         let Some(claimed_id) = held.held_for_id else {
-            return Err(AppError::bad_input("id", "is not a held registration").into());
+            return Err(AppError::bad_input("id", crate::msg!("not-a-held-registration")).into());
         };
         if held.version != expected_version {
             return Err(AppError::Conflict {
@@ -157,7 +157,7 @@ pub async fn resolve(
             .filter(person::Column::MergedIntoId.is_null())
             .one(&txn)
             .await?
-            .ok_or_else(|| AppError::bad_input("id", "the person it names was merged away"))?;
+            .ok_or_else(|| AppError::bad_input("id", crate::msg!("held-person-merged-away")))?;
         merge::refuse_open_twice(&txn, &claimed, &held).await?;
         let moved = merge::move_records(&txn, claimed.id, held.id).await?;
         merge::union_provenance(&txn, claimed.id, held.id).await?;

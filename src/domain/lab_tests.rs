@@ -48,7 +48,7 @@ pub async fn record(state: &AppState, actor: &Actor, new: NewLabTest) -> AppResu
         (LabResult::Pending, Some(_)) => {
             return Err(AppError::bad_input(
                 "input.resultAt",
-                "a PENDING test has no result time",
+                crate::msg!("lab-pending-has-no-result-time"),
             ))
         }
         (LabResult::Pending, None) => None,
@@ -57,7 +57,7 @@ pub async fn record(state: &AppState, actor: &Actor, new: NewLabTest) -> AppResu
     if result_at.is_some_and(|at| clock.local_date(at) < new.sample_date) {
         return Err(AppError::bad_input(
             "input.resultAt",
-            "is before the sample was taken",
+            crate::msg!("before-sample-taken"),
         ));
     }
     let recorded = db::write_retrying!(&state.db, |txn| {
@@ -107,7 +107,7 @@ pub async fn set_result(
     if result == LabResult::Pending {
         return Err(AppError::bad_input(
             "result",
-            "cannot change PENDING to PENDING: give NEGATIVE or POSITIVE",
+            crate::msg!("lab-pending-to-pending"),
         ));
     }
     let result_at = clock.not_in_future(result_at.unwrap_or_else(Utc::now), "resultAt")?;
@@ -131,9 +131,10 @@ pub async fn set_result(
         if current.result != LabResult::Pending {
             return Err(AppError::bad_input(
                 "result",
-                format!(
-                    "cannot change {} to {result}: a result is final",
-                    current.result
+                crate::msg!(
+                    "lab-result-final",
+                    current = current.result.as_str(),
+                    next = result.as_str()
                 ),
             )
             .into());

@@ -50,7 +50,7 @@ pub async fn merge(
     if keep_id == merge_id {
         return Err(AppError::bad_input(
             "mergeId",
-            "must be another person than keepId",
+            crate::msg!("must-be-another-person"),
         ));
     }
     let kept = db::write_retrying!(&state.db, |txn| {
@@ -93,11 +93,7 @@ async fn refuse_conflicts(
     sees_full_numbers: bool,
 ) -> Result<(), WriteError> {
     if keep.document_number.is_some() && gone.document_number.is_some() {
-        return Err(AppError::bad_input(
-            "mergeId",
-            "both records carry a document number: they are different people",
-        )
-        .into());
+        return Err(AppError::bad_input("mergeId", crate::msg!("merge-both-documented")).into());
     }
     // A resident ID number on one record and a birth date of its own on the other: whether
     // they agree depends on the number's hidden middle, so only an agency that sees numbers
@@ -116,11 +112,7 @@ async fn refuse_conflicts(
             continue;
         }
         if !sees_full_numbers {
-            return Err(AppError::forbidden(
-                "a record with a resident ID number and a record with a birth date of its own \
-                 are merged by an agency that sees numbers in full (health or police)",
-            )
-            .into());
+            return Err(AppError::forbidden(crate::msg!("merge-needs-full-numbers")).into());
         }
         if date != id.birth_date() {
             let field = if other.id == keep.id {
@@ -128,11 +120,9 @@ async fn refuse_conflicts(
             } else {
                 "mergeId"
             };
-            return Err(AppError::bad_input(
-                field,
-                "its birth date contradicts the other record's resident ID number",
-            )
-            .into());
+            return Err(
+                AppError::bad_input(field, crate::msg!("merge-birth-date-contradicts")).into(),
+            );
         }
     }
     refuse_open_twice(txn, keep, gone).await
@@ -151,11 +141,7 @@ pub(super) async fn refuse_open_twice(
         .all(txn)
         .await?;
     if open_cases.len() > 1 {
-        return Err(AppError::bad_input(
-            "mergeId",
-            "both records have an open case: close one of them first",
-        )
-        .into());
+        return Err(AppError::bad_input("mergeId", crate::msg!("merge-both-open-cases")).into());
     }
     let active = quarantine::Entity::find()
         .filter(quarantine::Column::PersonId.is_in(both))
@@ -163,11 +149,7 @@ pub(super) async fn refuse_open_twice(
         .all(txn)
         .await?;
     if active.len() > 1 {
-        return Err(AppError::bad_input(
-            "mergeId",
-            "both records are under active observation: end one of them first",
-        )
-        .into());
+        return Err(AppError::bad_input("mergeId", crate::msg!("merge-both-observed")).into());
     }
     Ok(())
 }

@@ -21,10 +21,16 @@ impl PageRequest {
     pub fn parse(list: &str, first: Option<i32>, after: Option<&str>, max: u32) -> AppResult<Self> {
         let first = match first {
             None => DEFAULT_PAGE_SIZE.min(u64::from(max)),
-            Some(n) if n < 0 => return Err(AppError::bad_input("first", "must not be negative")),
+            Some(n) if n < 0 => {
+                return Err(AppError::bad_input(
+                    "first",
+                    crate::msg!("must-not-be-negative"),
+                ))
+            }
             Some(n) if n.unsigned_abs() > max => {
-                return Err(AppError::LimitExceeded(format!(
-                    "first: at most {max} items per page"
+                return Err(AppError::LimitExceeded(crate::msg!(
+                    "limit-page",
+                    max = max
                 )))
             }
             Some(n) => u64::from(n.unsigned_abs()),
@@ -32,7 +38,7 @@ impl PageRequest {
         let after = after
             .map(|raw| {
                 Cursor::decode(list, raw)
-                    .ok_or_else(|| AppError::bad_input("after", "not a cursor of this list"))
+                    .ok_or_else(|| AppError::bad_input("after", crate::msg!("not-a-cursor")))
             })
             .transpose()?;
         Ok(Self { first, after })
@@ -60,7 +66,7 @@ impl PageRequest {
 }
 
 pub fn not_this_list() -> AppError {
-    AppError::bad_input("after", "not a cursor of this list")
+    AppError::bad_input("after", crate::msg!("not-a-cursor"))
 }
 
 /// One page of a list.

@@ -162,7 +162,7 @@ pub async fn list(
             );
         }
         Some(Cursor::Id(_) | Cursor::Pair(..)) => {
-            return Err(AppError::bad_input("after", "not a cursor of this list"))
+            return Err(AppError::bad_input("after", crate::msg!("not-a-cursor")))
         }
     }
     let rows = select
@@ -309,7 +309,7 @@ impl PersonRef {
                 if registration.residence.level != OrgLevel::Grid {
                     return Err(AppError::bad_input(
                         "input.person.register.residence",
-                        "must be a grid (网格), the lowest org level",
+                        crate::msg!("must-be-a-grid"),
                     ));
                 }
                 Ok(Self::Register(reconcile_with_document(registration)?))
@@ -379,7 +379,7 @@ async fn register_in(
                 };
                 return Err(AppError::bad_input(
                     field,
-                    "does not match the name registered with this document",
+                    crate::msg!("name-does-not-match-document"),
                 )
                 .into());
             }
@@ -690,14 +690,12 @@ pub(super) async fn update_versioned(
 /// A residence must be a grid inside the principal's jurisdiction.
 fn check_residence(principal: &Principal, unit: &OrgUnit, field: &str) -> AppResult<()> {
     if unit.level != OrgLevel::Grid {
-        return Err(AppError::bad_input(
-            field,
-            "must be a grid (网格), the lowest org level",
-        ));
+        return Err(AppError::bad_input(field, crate::msg!("must-be-a-grid")));
     }
     if !principal.jurisdiction().contains(&unit.path) {
-        return Err(AppError::forbidden(format!(
-            "{field}: the grid lies outside your jurisdiction"
+        return Err(AppError::forbidden(crate::msg!(
+            "grid-outside-jurisdiction",
+            field = field
         )));
     }
     Ok(())
@@ -717,7 +715,7 @@ fn reconcile_with_document(mut registration: Registration) -> AppResult<Registra
     if registration.birth_date.is_some_and(|d| d != encoded_birth) {
         return Err(AppError::bad_input(
             "input.birthDate",
-            "does not match the resident ID number",
+            crate::msg!("does-not-match-resident-id"),
         ));
     }
     if registration
@@ -726,7 +724,7 @@ fn reconcile_with_document(mut registration: Registration) -> AppResult<Registra
     {
         return Err(AppError::bad_input(
             "input.sex",
-            "does not match the resident ID number",
+            crate::msg!("does-not-match-resident-id"),
         ));
     }
     registration.birth_date = Some(encoded_birth);
@@ -753,14 +751,14 @@ fn check_against_document(
     if birth_date.is_some() {
         return Err(AppError::bad_input(
             "input.birthDate",
-            "is set by the resident ID number and cannot be changed",
+            crate::msg!("set-by-resident-id"),
         ));
     }
     // The sex is the parity of the 17th digit, which every viewer of the number sees.
     if sex.is_some_and(|s| s != sex_of_resident_id(id.as_str())) {
         return Err(AppError::bad_input(
             "input.sex",
-            "does not match the resident ID number",
+            crate::msg!("does-not-match-resident-id"),
         ));
     }
     Ok(())

@@ -95,13 +95,13 @@ pub async fn start(
         (QuarantineKind::Centralized, None) => {
             return Err(AppError::bad_input(
                 "input.site",
-                "is required for CENTRALIZED observation",
+                crate::msg!("required-for-centralized"),
             ))
         }
         (QuarantineKind::Home, Some(_)) => {
             return Err(AppError::bad_input(
                 "input.site",
-                "is only for CENTRALIZED observation",
+                crate::msg!("only-for-centralized"),
             ))
         }
         _ => {}
@@ -114,7 +114,7 @@ pub async fn start(
         Some(date) => date,
         None => start_date
             .checked_add_days(Days::new(u64::from(state.settings.quarantine_days)))
-            .ok_or_else(|| AppError::bad_input("input.startDate", "is out of range"))?,
+            .ok_or_else(|| AppError::bad_input("input.startDate", crate::msg!("out-of-range")))?,
     };
     let latest_end = start_date
         .checked_add_days(Days::new(MAX_PLANNED_DAYS))
@@ -122,7 +122,7 @@ pub async fn start(
     if planned_end < start_date || planned_end > latest_end {
         return Err(AppError::bad_input(
             "input.plannedEndDate",
-            format!("must be between the start date and {MAX_PLANNED_DAYS} days after it"),
+            crate::msg!("planned-end-range", days = MAX_PLANNED_DAYS),
         ));
     }
     db::write_retrying!(&state.db, |txn| start_in(
@@ -154,7 +154,7 @@ async fn start_in(
         if linked.is_none() {
             return Err(AppError::bad_input(
                 "input.contact",
-                "is not a contact record of this person",
+                crate::msg!("not-a-contact-of-this-person"),
             )
             .into());
         }
@@ -225,10 +225,12 @@ async fn start_in(
 }
 
 fn already_active(id: Option<i64>) -> AppError {
-    let which = id.map(|id| format!(" ({id})")).unwrap_or_default();
     AppError::bad_input(
         "input.person",
-        format!("is already under active medical observation{which}"),
+        match id {
+            Some(id) => crate::msg!("already-observed-id", id = id),
+            None => crate::msg!("already-observed"),
+        },
     )
 }
 
@@ -257,13 +259,13 @@ pub async fn end(
     if ending.outcome == QuarantineEnd::Released && ending.release_notice_no.is_none() {
         return Err(AppError::bad_input(
             "input.releaseNoticeNo",
-            "is required to release someone (解除医学观察通知书编号)",
+            crate::msg!("required-to-release"),
         ));
     }
     if ending.outcome != QuarantineEnd::Released && ending.release_notice_no.is_some() {
         return Err(AppError::bad_input(
             "input.releaseNoticeNo",
-            "is only for RELEASED",
+            crate::msg!("only-for-released"),
         ));
     }
     let ended_at =
@@ -274,17 +276,20 @@ pub async fn end(
         if let Some(previous) = current.end_kind {
             return Err(AppError::bad_input(
                 "input.outcome",
-                format!(
-                    "cannot change from {previous} to {}: the observation has ended",
-                    ending.outcome
+                crate::msg!(
+                    "observation-ended-final",
+                    current = previous.to_string(),
+                    next = ending.outcome.to_string()
                 ),
             )
             .into());
         }
         if clock.local_date(ended_at) < current.start_date {
-            return Err(
-                AppError::bad_input("input.endedAt", "is before the observation started").into(),
-            );
+            return Err(AppError::bad_input(
+                "input.endedAt",
+                crate::msg!("before-observation-start"),
+            )
+            .into());
         }
         let now = Utc::now();
         let mut rows = quarantine::Entity::update_many()
@@ -322,9 +327,10 @@ pub async fn end(
                     org_path: &row.person.residence_path,
                     entity_type: "Quarantine",
                     entity_id: id,
-                    message: format!(
-                        "Medical observation ended early ({}), planned until {}",
-                        ending.outcome, current.planned_end_date
+                    message: crate::msg!(
+                        "alert-observation-ended-early",
+                        outcome = ending.outcome.to_string(),
+                        until = current.planned_end_date
                     ),
                 }],
             )

@@ -93,12 +93,15 @@ pub struct Statistics {
 fn period(state: &AppState, from: NaiveDate, to: NaiveDate) -> AppResult<(i64, i64)> {
     state.settings.clock.date_not_in_future(to, "to")?;
     if from > to {
-        return Err(AppError::bad_input("from", "must not be after `to`"));
+        return Err(AppError::bad_input(
+            "from",
+            crate::msg!("must-not-be-after-to"),
+        ));
     }
     if (to - from).num_days() + 1 > MAX_DAYS {
         return Err(AppError::bad_input(
             "from",
-            format!("a period is at most {MAX_DAYS} days"),
+            crate::msg!("period-at-most-days", max = MAX_DAYS),
         ));
     }
     Ok((epoch_day(from), epoch_day(to)))
@@ -129,7 +132,9 @@ pub async fn compute(
     let principal = &actor.principal;
     access::require(principal, Data::Statistics, Access::Read)?;
     if !principal.jurisdiction().contains(&unit.path) {
-        return Err(AppError::forbidden("orgUnit: outside your jurisdiction"));
+        return Err(AppError::forbidden(crate::msg!(
+            "org-unit-outside-jurisdiction"
+        )));
     }
     let (from_day, to_day) = period(state, from, to)?;
     let children = if by_child {

@@ -8,6 +8,7 @@
 //! ```
 //! DONE, REJECTED and CANCELLED are final.
 
+use crate::{i18n::Msg, msg};
 use entity::TaskStatus as Status;
 
 /// Which side of a task acts.
@@ -18,10 +19,10 @@ pub enum Side {
 }
 
 impl Side {
-    pub fn name(self) -> &'static str {
+    pub fn name(self) -> Msg {
         match self {
-            Self::Sender => "the sending agency",
-            Self::Receiver => "the receiving agency",
+            Self::Sender => msg!("task-side-sender"),
+            Self::Receiver => msg!("task-side-receiver"),
         }
     }
 }
@@ -42,16 +43,22 @@ pub fn is_live(status: Status) -> bool {
 
 /// Checks a transition by one side; the error names both states and, when the side is
 /// wrong, the side that may.
-pub fn check(current: Status, next: Status, by: &[Side]) -> Result<(), String> {
+pub fn check(current: Status, next: Status, by: &[Side]) -> Result<(), Msg> {
     match TRANSITIONS
         .iter()
         .find(|(from, to, _)| *from == current && *to == next)
     {
-        None => Err(format!("cannot change a task from {current} to {next}")),
+        None => Err(msg!(
+            "task-transition-refused",
+            current = current.as_str(),
+            next = next.as_str()
+        )),
         Some((_, _, side)) if by.contains(side) => Ok(()),
-        Some((_, _, side)) => Err(format!(
-            "only {} may change a task from {current} to {next}",
-            side.name()
+        Some((_, _, side)) => Err(msg!(
+            "task-transition-by-other-side",
+            side = side.name(),
+            current = current.as_str(),
+            next = next.as_str()
         )),
     }
 }
@@ -59,6 +66,7 @@ pub fn check(current: Status, next: Status, by: &[Side]) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Locale;
     use sea_orm::Iterable;
 
     /// Written out independently of the table.
@@ -82,7 +90,7 @@ mod tests {
                         expected,
                         "{from} -> {to} by {name}: {result:?}"
                     );
-                    if let Err(message) = result {
+                    if let Err(message) = result.map_err(|m| m.render(Locale::En)) {
                         assert!(
                             message.contains(from.as_str()) && message.contains(to.as_str()),
                             "{message}"

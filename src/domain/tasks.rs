@@ -106,15 +106,17 @@ pub async fn create(state: &AppState, actor: &Actor, new: NewTask) -> AppResult<
     let principal = &actor.principal;
     access::require(principal, Data::Tasks, Access::ReadWrite)?;
     if !policy::may_send(new.kind, principal.agency, new.to_agency) {
-        return Err(AppError::forbidden(format!(
-            "{} may not send {} tasks to {}",
-            principal.agency, new.kind, new.to_agency
+        return Err(AppError::forbidden(crate::msg!(
+            "task-may-not-send",
+            agency = principal.agency.to_string(),
+            kind = new.kind.to_string(),
+            to = new.to_agency.to_string()
         )));
     }
     if new.due_at.is_some_and(|due| due < Utc::now()) {
         return Err(AppError::bad_input(
             "input.dueAt",
-            "must not be in the past",
+            crate::msg!("must-not-be-in-the-past"),
         ));
     }
     db::write_retrying!(&state.db, |txn| {
@@ -170,10 +172,15 @@ pub fn route_unit(
         {
             Ok(unit.clone())
         }
-        Some(unit) => Err(AppError::forbidden(format!(
-            "input.toOrgUnit: {kind} tasks go to {to_agency} of the person's {level} \
-             ({} {}), or a unit below it where the person lives; not {} {}",
-            named.code, named.name, unit.code, unit.name
+        Some(unit) => Err(AppError::forbidden(crate::msg!(
+            "task-route",
+            kind = kind.to_string(),
+            to = to_agency.to_string(),
+            level = level.to_string(),
+            code = named.code.clone(),
+            name = named.name.clone(),
+            asked_code = unit.code.clone(),
+            asked_name = unit.name.clone()
         ))),
     }
 }

@@ -21,7 +21,7 @@ pub fn raised(
                      person_id: i64,
                      entity_type: &str,
                      entity_id: i64,
-                     message: String,
+                     message: crate::i18n::Msg,
                      at: DateTime<Utc>| {
         alerts.push(alert::Model {
             id: 0,
@@ -30,7 +30,7 @@ pub fn raised(
             org_path: world.residence(person_id).to_owned(),
             entity_type: entity_type.to_owned(),
             entity_id,
-            message,
+            message: message.to_stored(),
             created_at: at,
         });
     };
@@ -40,7 +40,10 @@ pub fn raised(
             case.person_id,
             "Case",
             case.id,
-            format!("New {} case reported", history.reported_as),
+            crate::msg!(
+                "alert-new-case",
+                classification = history.reported_as.as_str()
+            ),
             case.reported_at,
         );
         if let Some(at) = history.reclassified_at {
@@ -49,9 +52,10 @@ pub fn raised(
                 case.person_id,
                 "Case",
                 case.id,
-                format!(
-                    "Case reclassified from {} to {}",
-                    history.reported_as, case.classification
+                crate::msg!(
+                    "alert-case-reclassified",
+                    current = history.reported_as.as_str(),
+                    next = case.classification.as_str()
                 ),
                 at,
             );
@@ -66,9 +70,12 @@ pub fn raised(
             contact.person_id,
             "Contact",
             contact.id,
-            format!(
-                "Close contact of a {classification} case traced ({}, last exposure {}); follow up until {}",
-                contact.relation, contact.last_exposure_date, contact.follow_up_end_date
+            crate::msg!(
+                "alert-contact-traced",
+                classification = classification.to_string(),
+                relation = contact.relation.to_string(),
+                exposure = contact.last_exposure_date,
+                until = contact.follow_up_end_date
             ),
             contact.created_at,
         );
@@ -85,9 +92,10 @@ pub fn raised(
             q.person_id,
             "Quarantine",
             q.id,
-            format!(
-                "Medical observation ended early ({kind}), planned until {}",
-                q.planned_end_date
+            crate::msg!(
+                "alert-observation-ended-early",
+                outcome = kind.to_string(),
+                until = q.planned_end_date
             ),
             ended,
         );
@@ -111,7 +119,7 @@ pub fn raised(
                 org_path: new.org_path.to_owned(),
                 entity_type: new.entity_type.to_owned(),
                 entity_id: new.entity_id,
-                message: new.message,
+                message: new.message.to_stored(),
                 created_at: entry.created_at,
             });
         }

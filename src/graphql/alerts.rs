@@ -1,5 +1,6 @@
 //! Alerts (预警) of one's jurisdiction.
 
+use crate::i18n::Msg;
 use async_graphql::{
     connection::{Connection, Edge, EmptyFields},
     Context, InputObject, Object, Result, ID,
@@ -117,9 +118,12 @@ impl Alert {
         ID::from(self.0.entity_id.to_string())
     }
 
-    /// What happened, without personal data.
-    async fn message(&self) -> &str {
-        &self.0.message
+    /// What happened, without personal data, in the reader's language.
+    async fn message(&self, ctx: &Context<'_>) -> String {
+        let locale = super::context::locale(ctx);
+        // Alerts raised before messages were stored as keys read as they were written.
+        Msg::from_stored(&self.0.message)
+            .map_or_else(|| self.0.message.clone(), |message| message.render(locale))
     }
 
     async fn created_at(&self) -> DateTime<Utc> {

@@ -89,7 +89,7 @@ impl CaseQuery {
         depth: Option<i32>,
     ) -> Result<TransmissionChain> {
         let depth = u32::try_from(depth.unwrap_or(2))
-            .map_err(|_| AppError::bad_input("depth", "must not be negative"))?;
+            .map_err(|_| AppError::bad_input("depth", crate::msg!("must-not-be-negative")))?;
         let chain =
             chain::walk(state(ctx)?, actor(ctx)?, row_id(&case_id, "caseId")?, depth).await?;
         Ok(TransmissionChain(chain))
@@ -415,7 +415,7 @@ pub(super) async fn unit(
         .orgs
         .by_code(&state.db, code)
         .await?
-        .ok_or_else(|| AppError::bad_input(field, "unknown org unit"))
+        .ok_or_else(|| AppError::bad_input(field, crate::msg!("unknown-org-unit")))
 }
 
 /// The org unit named by `code` (`orgUnit` arguments), or the caller's own when omitted.

@@ -96,9 +96,12 @@ impl CheckpointMutation {
         let state = state(ctx)?;
         let max = state.settings.max_checkpoint_batch;
         if entries.len() > max {
-            return Err(
-                AppError::LimitExceeded(format!("entries: at most {max} per batch")).into(),
-            );
+            return Err(AppError::LimitExceeded(crate::msg!(
+                "limit-batch",
+                field = "entries",
+                max = max
+            ))
+            .into());
         }
         let inputs = entries.into_iter().map(Into::into).collect();
         let results = checkpoints::record(state, actor(ctx)?, inputs).await?;

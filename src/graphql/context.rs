@@ -13,7 +13,7 @@ pub fn state<'a>(ctx: &Context<'a>) -> Result<&'a Arc<AppState>, AppError> {
 
 pub fn actor<'a>(ctx: &Context<'a>) -> Result<&'a Arc<Actor>, AppError> {
     ctx.data::<Arc<Actor>>()
-        .map_err(|_| AppError::Unauthenticated("authentication required".into()))
+        .map_err(|_| AppError::Unauthenticated(crate::msg!("authentication-required").into()))
 }
 
 /// Parses a GraphQL `ID` into a row id; anything else is BAD_USER_INPUT on that field.
@@ -21,5 +21,12 @@ pub fn row_id(id: &async_graphql::ID, field: &str) -> Result<i64, AppError> {
     id.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)
-        .ok_or_else(|| AppError::bad_input(field, "not a valid id"))
+        .ok_or_else(|| AppError::bad_input(field, crate::msg!("not-a-valid-id")))
+}
+
+/// The reader's language (HTTP: `Accept-Language`; subscriptions: the connection's).
+pub fn locale(ctx: &Context<'_>) -> crate::i18n::Locale {
+    ctx.data_opt::<crate::i18n::Locale>()
+        .copied()
+        .unwrap_or_default()
 }

@@ -9,7 +9,7 @@ use entity::health_check;
 
 use super::{
     cases::unit,
-    context::{actor, row_id, state},
+    context::{actor, locale, row_id, state},
     enums::{Agency, Symptom},
     persons::{reached, reached_by_id, Person},
     prefetch,
@@ -98,7 +98,12 @@ impl HealthCheckMutation {
         let state = state(ctx)?;
         let max = state.settings.max_health_check_batch;
         if checks.len() > max {
-            return Err(AppError::LimitExceeded(format!("checks: at most {max} per batch")).into());
+            return Err(AppError::LimitExceeded(crate::msg!(
+                "limit-batch",
+                field = "checks",
+                max = max
+            ))
+            .into());
         }
         let inputs = checks
             .into_iter()
@@ -250,23 +255,30 @@ pub struct HealthCheckResult {
     error: Option<ItemError>,
 }
 
+pub struct ItemError(Rejection);
+
 /// Why one item of a batch was rejected.
-#[derive(SimpleObject)]
-pub struct ItemError {
+#[Object]
+impl ItemError {
     /// BAD_USER_INPUT, NOT_FOUND, or FORBIDDEN (e.g. a checkpoint outside your jurisdiction).
-    code: String,
+    async fn code(&self) -> &str {
+        self.0.code
+    }
+
     /// The input field, e.g. `checks[3].temperature`.
-    field: String,
-    message: String,
+    async fn field(&self) -> &str {
+        &self.0.field
+    }
+
+    /// What is wrong with it, in the reader's language.
+    async fn message(&self, ctx: &Context<'_>) -> String {
+        self.0.message.render(locale(ctx))
+    }
 }
 
 impl From<Rejection> for ItemError {
     fn from(rejection: Rejection) -> Self {
-        Self {
-            code: rejection.code.to_owned(),
-            field: rejection.field,
-            message: rejection.message,
-        }
+        Self(rejection)
     }
 }
 

@@ -34,8 +34,9 @@ impl LabTestMutation {
             sample_date: input.sample_date,
             sample_type: input.sample_type.into(),
             result: input.result.into(),
-            laboratory: text(Some(input.laboratory), 100, "input.laboratory")?
-                .ok_or_else(|| AppError::bad_input("input.laboratory", "must not be empty"))?,
+            laboratory: text(Some(input.laboratory), 100, "input.laboratory")?.ok_or_else(
+                || AppError::bad_input("input.laboratory", crate::msg!("must-not-be-empty")),
+            )?,
             result_at: input.result_at,
         };
         let recorded = lab_tests::record(state(ctx)?, actor(ctx)?, new).await?;

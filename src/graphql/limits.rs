@@ -48,8 +48,9 @@ impl Extension for QueryLimits {
 }
 
 /// LIMIT_EXCEEDED, set here so that no later step reclassifies it.
-fn exceeded(message: String) -> ServerError {
-    let mut error = ServerError::new(message, None);
+fn exceeded(message: crate::i18n::Msg) -> ServerError {
+    let mut error = ServerError::new(message.render(crate::i18n::Locale::En), None);
+    error.source = Some(std::sync::Arc::new(message));
     let mut extensions = ErrorExtensionValues::default();
     extensions.set("code", "LIMIT_EXCEEDED");
     error.extensions = Some(extensions);
@@ -59,18 +60,18 @@ fn exceeded(message: String) -> ServerError {
 impl QueryLimits {
     fn check(&self, document: &ExecutableDocument) -> ServerResult<()> {
         if document.fragments.len() > self.max_fragments {
-            return Err(exceeded(format!(
-                "a query may define at most {} fragments",
-                self.max_fragments
+            return Err(exceeded(crate::msg!(
+                "limit-fragments",
+                max = self.max_fragments
             )));
         }
         let mut aliases = 0;
         for (_, operation) in document.operations.iter() {
             let roots = operation.node.selection_set.node.items.len();
             if roots > self.max_root_fields {
-                return Err(exceeded(format!(
-                    "an operation may select at most {} root fields",
-                    self.max_root_fields
+                return Err(exceeded(crate::msg!(
+                    "limit-root-fields",
+                    max = self.max_root_fields
                 )));
             }
             self.selection_set(&operation.node.selection_set.node, &mut aliases)?;
@@ -79,9 +80,9 @@ impl QueryLimits {
             self.selection_set(&fragment.node.selection_set.node, &mut aliases)?;
         }
         if aliases > self.max_aliases {
-            return Err(exceeded(format!(
-                "a query may use at most {} aliases",
-                self.max_aliases
+            return Err(exceeded(crate::msg!(
+                "limit-aliases",
+                max = self.max_aliases
             )));
         }
         Ok(())
@@ -136,9 +137,10 @@ impl QueryLimits {
 
     fn depth(&self, depth: usize, at: &str) -> ServerResult<()> {
         if depth > self.max_input_depth {
-            return Err(exceeded(format!(
-                "{at}: input values may nest at most {} levels",
-                self.max_input_depth
+            return Err(exceeded(crate::msg!(
+                "limit-input-depth",
+                at = at,
+                max = self.max_input_depth
             )));
         }
         Ok(())
@@ -147,9 +149,10 @@ impl QueryLimits {
     fn string(&self, s: &str, at: &str) -> ServerResult<()> {
         // Byte length bounds the character count from above, so most strings skip counting.
         if s.len() > self.max_string_chars && s.chars().count() > self.max_string_chars {
-            return Err(exceeded(format!(
-                "{at}: strings may be at most {} characters",
-                self.max_string_chars
+            return Err(exceeded(crate::msg!(
+                "limit-string",
+                at = at,
+                max = self.max_string_chars
             )));
         }
         Ok(())

@@ -17,6 +17,7 @@ pub mod error_codes;
 mod grants;
 mod health_checks;
 mod held;
+mod input_forms;
 mod lab_tests;
 pub mod limits;
 pub mod loaders;
@@ -113,6 +114,8 @@ pub fn build_schema(
         // Outermost first: codes on every error; the visibility walk runs after the shape
         // limits have passed (extensions nest, and each runs its check after `next`).
         .extension(error_codes::ErrorCodes)
+        // After the visibility walk: a hidden field is unknown, whatever its value.
+        .extension(input_forms::InputForms)
         .extension(visibility::VisibilityGuard)
         .extension(subscriptions::SubscriptionAudit)
         .extension(limits::QueryLimits {

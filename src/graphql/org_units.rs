@@ -48,7 +48,7 @@ impl OrgUnitQuery {
                     .orgs
                     .by_code(&state.db, &code)
                     .await?
-                    .ok_or_else(|| AppError::bad_input("parent", "unknown org unit"))?
+                    .ok_or_else(|| AppError::bad_input("parent", crate::msg!("unknown-org-unit")))?
                     .id,
             ),
         };
@@ -56,7 +56,7 @@ impl OrgUnitQuery {
             None => 0,
             Some(Cursor::Id(id)) => id,
             Some(Cursor::PathId(..) | Cursor::Pair(..)) => {
-                return Err(AppError::bad_input("after", "not a cursor of this list").into())
+                return Err(AppError::bad_input("after", crate::msg!("not-a-cursor")).into())
             }
         };
         let children: Vec<_> = state

@@ -123,9 +123,9 @@ impl Registered {
         if self.operations.contains_key(&hash) {
             Ok(())
         } else {
-            Err(AppError::forbidden(
-                "this client may run only its registered operations (persisted-query allow-list)",
-            ))
+            Err(AppError::forbidden(crate::msg!(
+                "persisted-only-registered"
+            )))
         }
     }
 }

@@ -453,11 +453,9 @@ impl PersonFilter {
         Ok(DomainFilter {
             org_unit: match self.org_unit {
                 Some(code) => {
-                    Some(
-                        state.orgs.by_code(&state.db, &code).await?.ok_or_else(|| {
-                            AppError::bad_input("filter.orgUnit", "unknown org unit")
-                        })?,
-                    )
+                    Some(state.orgs.by_code(&state.db, &code).await?.ok_or_else(|| {
+                        AppError::bad_input("filter.orgUnit", crate::msg!("unknown-org-unit"))
+                    })?)
                 }
                 None => None,
             },
@@ -516,13 +514,13 @@ impl PersonInput {
             (Some(_), None) => {
                 return Err(AppError::bad_input(
                     field("documentNumber"),
-                    "is required with documentType",
+                    crate::msg!("required-with-document-type"),
                 ))
             }
             (None, Some(_)) => {
                 return Err(AppError::bad_input(
                     field("documentType"),
-                    "is required with documentNumber",
+                    crate::msg!("required-with-document-number"),
                 ))
             }
         };
@@ -601,7 +599,7 @@ async fn grid(state: &AppState, code: &str, field: &str) -> AppResult<Arc<Domain
         .orgs
         .by_code(&state.db, code)
         .await?
-        .ok_or_else(|| AppError::bad_input(field, "unknown org unit"))
+        .ok_or_else(|| AppError::bad_input(field, crate::msg!("unknown-org-unit")))
 }
 
 /// A person met through another record (a case, a contact, a check): shown as the policy
@@ -680,12 +678,13 @@ pub async fn nested<G: Group>(
 pub fn nested_limit(first: Option<i32>) -> AppResult<usize> {
     match first {
         None => Ok(20),
-        Some(n) if n < 0 => Err(AppError::bad_input("first", "must not be negative")),
-        Some(n) if i64::from(n) > i64::try_from(NESTED_MAX).unwrap_or(i64::MAX) => {
-            Err(AppError::LimitExceeded(format!(
-                "first: at most {NESTED_MAX} items in a nested list"
-            )))
-        }
+        Some(n) if n < 0 => Err(AppError::bad_input(
+            "first",
+            crate::msg!("must-not-be-negative"),
+        )),
+        Some(n) if i64::from(n) > i64::try_from(NESTED_MAX).unwrap_or(i64::MAX) => Err(
+            AppError::LimitExceeded(crate::msg!("limit-nested-first", max = NESTED_MAX)),
+        ),
         Some(n) => Ok(usize::try_from(n).unwrap_or(0)),
     }
 }

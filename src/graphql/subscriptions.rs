@@ -140,9 +140,9 @@ impl async_graphql::extensions::Extension for SubscriptionAudit {
                         Ok(_) => response,
                         Err(err) => {
                             tracing::error!(error = %crate::error::loggable(&err), "could not file a pushed event's reads");
-                            async_graphql::Response::from_errors(vec![
-                                async_graphql::ServerError::new("the audit trail is unavailable", None),
-                            ])
+                            let mut error = async_graphql::ServerError::new("the audit trail is unavailable", None);
+                            error.source = Some(Arc::new(crate::msg!("error-audit-unavailable")));
+                            async_graphql::Response::from_errors(vec![error])
                         }
                     }
                 }

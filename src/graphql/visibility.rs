@@ -170,9 +170,11 @@ impl Extension for VisibilityGuard {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        let actor = ctx
-            .data_opt::<Arc<Actor>>()
-            .ok_or_else(|| ServerError::new("authentication required", None))?;
+        let actor = ctx.data_opt::<Arc<Actor>>().ok_or_else(|| {
+            let mut error = ServerError::new("authentication required", None);
+            error.source = Some(Arc::new(crate::msg!("authentication-required")));
+            error
+        })?;
         let walker = Walker {
             registry: &ctx.schema_env.registry,
             document: &document,
@@ -187,10 +189,12 @@ impl Extension for VisibilityGuard {
         for (_, operation) in document.operations.iter() {
             let kind = operation.node.ty;
             if read_only && kind != OperationType::Query {
-                return Err(ServerError::new(
+                let mut error = ServerError::new(
                     "only queries may be sent with GET; use POST for mutations",
                     Some(operation.pos),
-                ));
+                );
+                error.source = Some(Arc::new(crate::msg!("error-get-is-read-only")));
+                return Err(error);
             }
             let roots: Vec<&str> = operation
                 .node

@@ -21,6 +21,7 @@ use crate::{
         visibility::ReadOnlyRequest,
         AppSchema,
     },
+    i18n::Locale,
     state::AppState,
 };
 
@@ -49,13 +50,14 @@ pub async fn handle(
     endpoint: web::Data<Endpoint>,
 ) -> HttpResponse {
     let request_id = request_id(&req);
+    let locale = locale_of(&req);
     if req.method() == Method::GET && super::subscriptions::is_upgrade(&req) {
         return super::subscriptions::websocket(req, payload, endpoint, request_id).await;
     }
     let state = &endpoint.state;
     // While the database does not answer, say so at once rather than after a timeout.
     if !state.db_watch.is_up() {
-        return error_response(&database_gone(), &request_id);
+        return error_response(&database_gone(), &request_id, locale);
     }
     let authorization = req
         .headers()
@@ -69,24 +71,24 @@ pub async fn handle(
         .await;
     let principal = match authenticated {
         Ok(Ok(principal)) => principal,
-        Ok(Err(err)) | Err(err) => return error_response(&err, &request_id),
+        Ok(Err(err)) | Err(err) => return error_response(&err, &request_id, locale),
     };
     if let Some(limit) = &endpoint.rate_limit {
         if let Err(wait) = limit.check(&format!("{}:{}", principal.agency, principal.subject)) {
-            return rate_limited(wait, &request_id);
+            return rate_limited(wait, &request_id, locale);
         }
     }
     let batch = match read_batch(&req, payload, endpoint.max_body_bytes).await {
         Ok(batch) => batch,
-        Err(err) => return error_response(&err, &request_id),
+        Err(err) => return error_response(&err, &request_id, locale),
     };
     if let BatchRequest::Batch(requests) = &batch {
         if requests.len() > endpoint.max_batch_operations || requests.is_empty() {
-            let err = AppError::LimitExceeded(format!(
-                "a batch holds 1 to {} operations",
-                endpoint.max_batch_operations
+            let err = AppError::LimitExceeded(crate::msg!(
+                "limit-batch-operations",
+                max = endpoint.max_batch_operations
             ));
-            return error_response(&err, &request_id);
+            return error_response(&err, &request_id, locale);
         }
     }
 
@@ -96,7 +98,7 @@ pub async fn handle(
     };
     for request in requests {
         if let Err(err) = endpoint.registered.check(&principal, request) {
-            return error_response(&err, &request_id);
+            return error_response(&err, &request_id, locale);
         }
     }
 
@@ -105,12 +107,12 @@ pub async fn handle(
     let run = async {
         match batch {
             BatchRequest::Single(request) => {
-                BatchResponse::Single(execute(&endpoint, &actor, read_only, request).await)
+                BatchResponse::Single(execute(&endpoint, &actor, read_only, locale, request).await)
             }
             BatchRequest::Batch(requests) => {
                 let mut responses = Vec::with_capacity(requests.len());
                 for request in requests {
-                    responses.push(execute(&endpoint, &actor, read_only, request).await);
+                    responses.push(execute(&endpoint, &actor, read_only, locale, request).await);
                 }
                 BatchResponse::Batch(responses)
             }
@@ -125,9 +127,9 @@ pub async fn handle(
         Ok(Ok(response)) => response,
         Ok(Err(err)) => {
             tracing::error!(request_id = %request_id, error = %crate::error::loggable(&err), "could not write the audit trail");
-            return error_response(&err, &request_id);
+            return error_response(&err, &request_id, locale);
         }
-        Err(err) => return error_response(&err, &request_id),
+        Err(err) => return error_response(&err, &request_id, locale),
     };
     // A load balancer should see a request the database could not serve as 503.
     let status = if unavailable(&response) {
@@ -136,7 +138,7 @@ pub async fn handle(
     } else {
         StatusCode::OK
     };
-    json_response(status, &response, &request_id)
+    json_response(status, &response, &request_id, locale)
 }
 
 impl Endpoint {
@@ -173,10 +175,11 @@ async fn execute(
     endpoint: &Endpoint,
     actor: &Arc<Actor>,
     read_only: bool,
+    locale: Locale,
     request: Request,
 ) -> async_graphql::Response {
     let with_data = |request: Request| {
-        let request = request.data(Arc::clone(actor));
+        let request = request.data(Arc::clone(actor)).data(locale);
         if read_only {
             request.data(ReadOnlyRequest)
         } else {
@@ -195,13 +198,16 @@ async fn execute(
     let Some(document) = checked.take() else {
         // Never expected: the checking pass passed without handing over its document.
         let mut error = async_graphql::ServerError::new("internal error", None);
-        error_codes::classify(&mut error);
+        error.source = Some(Arc::new(AppError::internal(
+            "the checked document went missing",
+        )));
+        error_codes::classify(&mut error, locale);
         return async_graphql::Response::from_errors(vec![error]);
     };
     let request = with_data(lean.with(document)).data(Loaders::new(&endpoint.state));
     let mut response = endpoint.lean.execute(request).await;
     for error in &mut response.errors {
-        error_codes::classify(error);
+        error_codes::classify(error, locale);
     }
     response
 }
@@ -231,7 +237,12 @@ async fn read_batch(
     if req.method() == Method::GET {
         return async_graphql::http::parse_query_string(req.query_string())
             .map(BatchRequest::Single)
-            .map_err(|e| AppError::bad_input("query", e.to_string()));
+            .map_err(|e| {
+                AppError::bad_input(
+                    "query",
+                    crate::msg!("bad-query-string", detail = e.to_string()),
+                )
+            });
     }
     let declared = req
         .headers()
@@ -243,14 +254,19 @@ async fn read_batch(
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| AppError::bad_input("body", e.to_string()))?;
+        let chunk = chunk.map_err(|e| {
+            AppError::bad_input("body", crate::msg!("bad-body", detail = e.to_string()))
+        })?;
         if body.len() + chunk.len() > max_body_bytes {
             return Err(body_too_large(max_body_bytes));
         }
         body.extend_from_slice(&chunk);
     }
     let not_graphql = |e: serde_json::Error| {
-        AppError::bad_input("body", format!("not a GraphQL request in JSON: {e}"))
+        AppError::bad_input(
+            "body",
+            crate::msg!("not-a-graphql-request", detail = e.to_string()),
+        )
     };
     if body.trim_ascii_start().first() == Some(&b'[') {
         serde_json::from_slice::<Vec<Request>>(&body)
@@ -264,16 +280,18 @@ async fn read_batch(
 }
 
 /// LIMIT_EXCEEDED with HTTP 429, a `Retry-After` header and `extensions.retryAfterSeconds`.
-fn rate_limited(wait: Duration, request_id: &str) -> HttpResponse {
+fn rate_limited(wait: Duration, request_id: &str, locale: Locale) -> HttpResponse {
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    let mut error =
-        async_graphql::ServerError::new(format!("too many requests: retry in {seconds} s"), None);
+    let mut error = async_graphql::ServerError::new(
+        crate::msg!("error-too-many-requests", seconds = seconds).render(locale),
+        None,
+    );
     let mut extensions = async_graphql::ErrorExtensionValues::default();
     extensions.set("code", "LIMIT_EXCEEDED");
     extensions.set("retryAfterSeconds", seconds);
     error.extensions = Some(extensions);
     let response = BatchResponse::Single(async_graphql::Response::from_errors(vec![error]));
-    let mut http = json_response(StatusCode::TOO_MANY_REQUESTS, &response, request_id);
+    let mut http = json_response(StatusCode::TOO_MANY_REQUESTS, &response, request_id, locale);
     if let Ok(value) = header::HeaderValue::from_str(&seconds.to_string()) {
         http.headers_mut().insert(header::RETRY_AFTER, value);
     }
@@ -281,7 +299,7 @@ fn rate_limited(wait: Duration, request_id: &str) -> HttpResponse {
 }
 
 fn body_too_large(max: usize) -> AppError {
-    AppError::LimitExceeded(format!("the request body exceeds {max} bytes"))
+    AppError::LimitExceeded(crate::msg!("limit-body", max = max))
 }
 
 fn status_of(err: &AppError) -> StatusCode {
@@ -298,19 +316,21 @@ fn status_of(err: &AppError) -> StatusCode {
 }
 
 /// A failure before (or after) GraphQL execution, shaped like a GraphQL response.
-fn error_response(err: &AppError, request_id: &str) -> HttpResponse {
+fn error_response(err: &AppError, request_id: &str, locale: Locale) -> HttpResponse {
     let status = status_of(err);
-    let mut server_error = async_graphql::ServerError::new(err.to_string(), None);
-    server_error.source = None;
+    let mut server_error = async_graphql::ServerError::new(err.message().render(locale), None);
     let mut extensions = async_graphql::ErrorExtensionValues::default();
     extensions.set("code", err.code());
-    server_error.extensions = Some(extensions);
-    if let AppError::Internal(cause) = err {
-        tracing::error!(request_id, error = %crate::error::loggable(cause.as_ref()), "internal error");
+    match err {
+        AppError::Internal(cause) => {
+            tracing::error!(request_id, error = %crate::error::loggable(cause.as_ref()), "internal error");
+        }
+        AppError::BadUserInput { field, .. } => extensions.set("field", field.as_str()),
+        _ => {}
     }
-    error_codes::classify(&mut server_error);
+    server_error.extensions = Some(extensions);
     let response = BatchResponse::Single(async_graphql::Response::from_errors(vec![server_error]));
-    let mut http = json_response(status, &response, request_id);
+    let mut http = json_response(status, &response, request_id, locale);
     if status == StatusCode::UNAUTHORIZED {
         http.headers_mut().insert(
             header::WWW_AUTHENTICATE,
@@ -320,13 +340,29 @@ fn error_response(err: &AppError, request_id: &str) -> HttpResponse {
     http
 }
 
-fn json_response(status: StatusCode, body: &BatchResponse, request_id: &str) -> HttpResponse {
+fn json_response(
+    status: StatusCode,
+    body: &BatchResponse,
+    request_id: &str,
+    locale: Locale,
+) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("application/json")
+        .insert_header((header::CONTENT_LANGUAGE, locale.tag()))
+        .insert_header((header::VARY, "Accept-Language"))
         // Responses carry personal data: no cache anywhere may keep them.
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header(("X-Request-Id", request_id))
         .json(body)
+}
+
+/// The language the request's `Accept-Language` prefers: Chinese unless it is English.
+pub fn locale_of(req: &HttpRequest) -> Locale {
+    Locale::from_accept_language(
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|value| value.to_str().ok()),
+    )
 }
 
 /// The caller's `X-Request-Id` when it is short and plain, else a fresh random one.

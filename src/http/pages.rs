@@ -23,9 +23,11 @@ pub async fn dashboard() -> HttpResponse {
     page(DASHBOARD)
 }
 
+/// The pages are written in both languages at once, Chinese first.
 fn page(html: &'static str) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
+        .insert_header((header::CONTENT_LANGUAGE, "zh-CN, en"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::CONTENT_SECURITY_POLICY, super::headers::PAGE_CSP))
         .body(html)

@@ -3,6 +3,8 @@
 //! The token comes in the `connection_init` payload (`{"token": "<JWT>"}` or
 //! `{"Authorization": "Bearer <JWT>"}`) and is checked there like a request's header; a
 //! missing, bad or expired token closes the connection with the protocol's 4403 Forbidden.
+//! Messages are in the language of the upgrade request's `Accept-Language`, or of an
+//! `acceptLanguage` in the `connection_init` payload (browsers cannot set headers here).
 //! Every subscription then runs as that principal: its policy filters and masks each event.
 
 use std::sync::Arc;
@@ -19,7 +21,7 @@ use async_graphql::{
 use futures_util::StreamExt;
 
 use super::Endpoint;
-use crate::{audit::Actor, auth, graphql::loaders::Loaders};
+use crate::{audit::Actor, auth, graphql::loaders::Loaders, i18n::Locale};
 
 const PROTOCOL: &str = "graphql-transport-ws";
 /// What the init callback answers for a refused token; turned into close code 4403.
@@ -61,7 +63,18 @@ pub async fn websocket(
     response
         .headers_mut()
         .insert(SEC_WEBSOCKET_PROTOCOL, HeaderValue::from_static(PROTOCOL));
-    actix_web::rt::spawn(serve(endpoint.into_inner(), session, messages, request_id));
+    let locale = super::graphql::locale_of(&req);
+    response.headers_mut().insert(
+        actix_web::http::header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(locale.tag()),
+    );
+    actix_web::rt::spawn(serve(
+        endpoint.into_inner(),
+        session,
+        messages,
+        request_id,
+        locale,
+    ));
     response
 }
 
@@ -70,6 +83,7 @@ async fn serve(
     session: actix_ws::Session,
     messages: actix_ws::MessageStream,
     request_id: String,
+    locale: Locale,
 ) {
     let pong = session.clone();
     // Client frames, as text for the protocol; pings answered here; a close ends it.
@@ -135,7 +149,13 @@ async fn serve(
                         .or_else(|| token.strip_prefix("bearer "))
                         .map(|t| t.trim().to_owned());
                 }
+                // A browser cannot set headers on a WebSocket: connection_init may say it.
+                let locale = ["acceptLanguage", "Accept-Language", "accept-language"]
+                    .iter()
+                    .find_map(|k| payload.get(*k).and_then(|v| v.as_str()))
+                    .map_or(locale, |header| Locale::from_accept_language(Some(header)));
                 let mut data = Data::default();
+                data.insert(locale);
                 data.insert(Arc::new(Actor::new(principal, request_id)));
                 data.insert(Loaders::new(state));
                 Ok(data)

@@ -205,7 +205,7 @@ async fn not_before_issue_time_and_leeway_are_checked() {
     assert!(subject_of(&app, &hs(json!({ "nbf": now + 300 })))
         .await
         .unwrap_err()
-        .contains("not valid yet"));
+        .contains("令牌尚未生效"));
     assert!(
         subject_of(&app, &hs(json!({ "nbf": now + 10 })))
             .await
@@ -215,7 +215,7 @@ async fn not_before_issue_time_and_leeway_are_checked() {
     assert!(subject_of(&app, &hs(json!({ "iat": now + 300 })))
         .await
         .unwrap_err()
-        .contains("issued in the future"));
+        .contains("令牌的签发时间在未来"));
     assert!(
         subject_of(&app, &hs(json!({ "exp": now - 10 })))
             .await
@@ -261,7 +261,7 @@ async fn a_revoked_token_is_refused_at_once_without_a_restart() {
     assert!(subject_of(&app, &leaked)
         .await
         .unwrap_err()
-        .contains("revoked"));
+        .contains("令牌已被吊销"));
     assert!(subject_of(&app, &other).await.is_ok());
     let _ = std::fs::remove_dir_all(&dir);
 }

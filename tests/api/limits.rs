@@ -33,10 +33,7 @@ async fn too_deep_or_too_complex_queries_are_refused() {
     );
     let response = app.gql(&token, &deep, json!({})).await;
     assert_eq!(error_code(&response), Some("LIMIT_EXCEEDED"), "{response}");
-    assert_eq!(
-        response["errors"][0]["message"],
-        "Query is nested too deep."
-    );
+    assert_eq!(response["errors"][0]["message"], "查询嵌套过深。");
 
     // Each alias costs 100 persons × 12 (10 fields, edges, node); nine exceed 10,000.
     let fields = "id name sex birthYear version createdAt updatedAt pseudonymized phone address";
@@ -47,7 +44,7 @@ async fn too_deep_or_too_complex_queries_are_refused() {
         .gql(&token, &format!("{{ {aliases} }}"), json!({}))
         .await;
     assert_eq!(error_code(&response), Some("LIMIT_EXCEEDED"), "{response}");
-    assert_eq!(response["errors"][0]["message"], "Query is too complex.");
+    assert_eq!(response["errors"][0]["message"], "查询过于复杂。");
     assert!(response["data"].is_null());
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_event").await,

@@ -25,6 +25,7 @@ mod introspection;
 mod joint_matrix;
 mod joint_story;
 mod keys;
+mod languages;
 mod limits;
 mod log_hygiene;
 mod one_record;

@@ -251,7 +251,7 @@ async fn refused_merges_write_nothing() {
     assert!(r["errors"][0]["message"]
         .as_str()
         .unwrap()
-        .contains("document"));
+        .contains("证件号码"));
     // A stale version.
     let r = app.gql(&community, MERGE, merge(&a.id, &c, 1, 7)).await;
     assert_eq!(error_code(&r), Some("CONFLICT"), "{r}");
@@ -269,7 +269,7 @@ async fn refused_merges_write_nothing() {
     assert!(r["errors"][0]["message"]
         .as_str()
         .unwrap()
-        .contains("open case"));
+        .contains("未结病例"));
     // Someone outside the jurisdiction: as if unknown.
     let other = app.token(Agency::Community, Role::Operator, "DEMO-02-01-01");
     let r = app.gql(&other, MERGE, merge(&a.id, &c, 1, 1)).await;

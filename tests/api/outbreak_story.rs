@@ -188,7 +188,7 @@ async fn the_outbreak_story_plays_through_from_every_agency() {
     assert!(hidden["errors"][0]["message"]
         .as_str()
         .unwrap()
-        .starts_with("Unknown field \"reason\""));
+        .contains("没有字段 \"reason\""));
     let civil = ok(
         &app,
         &t.civil_b,

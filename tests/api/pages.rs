@@ -50,6 +50,7 @@ async fn the_home_page_says_where_to_start_in_chinese_then_english() {
         header(&response, "content-type"),
         "text/html; charset=utf-8"
     );
+    assert_eq!(header(&response, "content-language"), "zh-CN, en");
     let html = response.text().await.unwrap();
     let links = references(&html);
     for target in ["/graphiql", "/dashboard", "/health", "/ready"] {

@@ -152,7 +152,7 @@ async fn alerts_reach_only_their_jurisdiction_masked_as_a_query_would_be() {
         answer["payload"]["errors"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("Unknown field"),
+            .contains("没有字段"),
         "{answer}"
     );
     tokio::time::sleep(StdDuration::from_millis(300)).await;
@@ -224,7 +224,7 @@ async fn a_rolled_back_write_pushes_nothing() {
                     org_path: &path,
                     entity_type: "HealthCheck",
                     entity_id: 1,
-                    message: "Fever: 38.5 °C".into(),
+                    message: lianfang::msg!("alert-fever", temperature = "38.5 °C"),
                 }],
             )
             .await

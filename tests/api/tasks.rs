@@ -227,7 +227,7 @@ async fn routes_sides_and_final_states_are_enforced_with_nothing_written() {
     assert_eq!(error_code(&r), Some("BAD_USER_INPUT"));
     let message = r["errors"][0]["message"].as_str().unwrap();
     assert!(
-        message.contains("OPEN") && message.contains("ACCEPTED") && message.contains("receiving"),
+        message.contains("OPEN") && message.contains("ACCEPTED") && message.contains("接收部门"),
         "{message}"
     );
     assert_eq!(
@@ -284,7 +284,7 @@ async fn routes_sides_and_final_states_are_enforced_with_nothing_written() {
         app.gql(&command, CREATE, json!({ "i": {} })).await["errors"][0]["message"]
             .as_str()
             .unwrap()
-            .starts_with("Unknown field")
+            .contains("没有字段")
     );
 }
 

@@ -9,16 +9,16 @@ pub const FEVER_THRESHOLD: Temperature = Temperature(373);
 
 impl Temperature {
     /// Accepts 30.0 to 45.0 with at most one decimal (`36.8`, not `36.85`).
-    pub fn parse(celsius: f64) -> Result<Self, String> {
+    pub fn parse(celsius: f64) -> Result<Self, crate::i18n::Msg> {
         if !celsius.is_finite() {
-            return Err("must be a number".into());
+            return Err(crate::msg!("must-be-a-number"));
         }
         let tenths = (celsius * 10.0).round();
         if (celsius * 10.0 - tenths).abs() > 1e-6 {
-            return Err("must have at most one decimal, e.g. 36.8".into());
+            return Err(crate::msg!("temperature-one-decimal"));
         }
         if !(300.0..=450.0).contains(&tenths) {
-            return Err("must be between 30.0 and 45.0 °C".into());
+            return Err(crate::msg!("temperature-range"));
         }
         // In range, so the cast is exact.
         Ok(Self(tenths as i32))
@@ -106,7 +106,7 @@ impl Symptom {
 pub struct IdempotencyKey(String);
 
 impl IdempotencyKey {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, crate::i18n::Msg> {
         let ok = (1..=64).contains(&raw.len())
             && raw
                 .bytes()
@@ -114,7 +114,7 @@ impl IdempotencyKey {
         if ok {
             Ok(Self(raw.to_owned()))
         } else {
-            Err("must be 1 to 64 letters, digits or -_.: (a UUID fits)".into())
+            Err(crate::msg!("expected-client-key"))
         }
     }
 

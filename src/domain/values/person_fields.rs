@@ -6,7 +6,8 @@
 use chrono::{NaiveDate, Utc};
 use entity::DocumentType;
 
-use super::resident_id::{mask_document_number, ResidentId, ResidentIdError};
+use super::resident_id::{mask_document_number, ResidentId};
+use crate::{i18n::Msg, msg};
 
 #[cfg(test)]
 mod debug_tests {
@@ -26,17 +27,17 @@ mod debug_tests {
 pub struct PersonName(String);
 
 impl PersonName {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, Msg> {
         let name = raw.trim();
         let length = name.chars().count();
         if length == 0 {
-            return Err("must not be empty".into());
+            return Err(msg!("must-not-be-empty"));
         }
         if length > 50 {
-            return Err("must be at most 50 characters".into());
+            return Err(msg!("must-be-at-most-chars", max = 50));
         }
         if name.chars().any(char::is_control) {
-            return Err("must not contain control characters".into());
+            return Err(msg!("must-not-contain-control-characters"));
         }
         Ok(Self(name.to_owned()))
     }
@@ -66,7 +67,7 @@ pub fn pseudonymize_name(name: &str) -> String {
 pub struct Phone(String);
 
 impl Phone {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, Msg> {
         let digits: String = raw
             .trim()
             .trim_start_matches("+86")
@@ -81,7 +82,7 @@ impl Phone {
         if all_digits && (mobile || landline) {
             Ok(Self(digits))
         } else {
-            Err("must be an 11-digit mobile number or a landline with its area code".into())
+            Err(msg!("expected-phone"))
         }
     }
 
@@ -99,16 +100,16 @@ impl Phone {
 pub struct BoundedText(String);
 
 impl BoundedText {
-    pub fn parse(raw: &str, max_chars: usize) -> Result<Self, String> {
+    pub fn parse(raw: &str, max_chars: usize) -> Result<Self, Msg> {
         let text = raw.trim();
         if text.is_empty() {
-            return Err("must not be empty".into());
+            return Err(msg!("must-not-be-empty"));
         }
         if text.chars().count() > max_chars {
-            return Err(format!("must be at most {max_chars} characters"));
+            return Err(msg!("must-be-at-most-chars", max = max_chars));
         }
         if text.chars().any(|c| c.is_control() && c != '\n') {
-            return Err("must not contain control characters".into());
+            return Err(msg!("must-not-contain-control-characters"));
         }
         Ok(Self(text.to_owned()))
     }
@@ -129,9 +130,9 @@ pub struct Document {
 impl Document {
     /// Resident ID numbers are checked per GB 11643; other documents must be 5 to 20
     /// letters and digits.
-    pub fn parse(kind: DocumentType, raw: &str) -> Result<Self, String> {
+    pub fn parse(kind: DocumentType, raw: &str) -> Result<Self, Msg> {
         if kind == DocumentType::ResidentId {
-            let id = ResidentId::parse(raw).map_err(|e: ResidentIdError| e.to_string())?;
+            let id = ResidentId::parse(raw).map_err(|e| e.msg())?;
             return Ok(Self {
                 kind,
                 number: id.as_str().to_owned(),
@@ -142,7 +143,7 @@ impl Document {
         let ok =
             (5..=20).contains(&number.len()) && number.bytes().all(|b| b.is_ascii_alphanumeric());
         if !ok {
-            return Err("must be 5 to 20 letters and digits".into());
+            return Err(msg!("expected-document-number"));
         }
         Ok(Self {
             kind,
@@ -176,12 +177,12 @@ impl std::fmt::Debug for Document {
 }
 
 /// A birth date: not before 1900 and not in the future.
-pub fn parse_birth_date(date: NaiveDate) -> Result<NaiveDate, String> {
+pub fn parse_birth_date(date: NaiveDate) -> Result<NaiveDate, Msg> {
     if date < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default() {
-        return Err("must not be before 1900-01-01".into());
+        return Err(msg!("birth-date-too-early"));
     }
     if date > Utc::now().date_naive() {
-        return Err("must not be in the future".into());
+        return Err(msg!("must-not-be-in-the-future"));
     }
     Ok(date)
 }

@@ -24,6 +24,18 @@ pub enum ResidentIdError {
     CheckDigit,
 }
 
+impl ResidentIdError {
+    /// The message in the reader's language.
+    pub fn msg(&self) -> crate::i18n::Msg {
+        match self {
+            Self::Shape => crate::msg!("resident-id-shape"),
+            Self::Region => crate::msg!("resident-id-region"),
+            Self::BirthDate => crate::msg!("resident-id-birth-date"),
+            Self::CheckDigit => crate::msg!("resident-id-check-digit"),
+        }
+    }
+}
+
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK_CHARS: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
 

@@ -7,7 +7,7 @@
 pub struct VehiclePlate(String);
 
 impl VehiclePlate {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, crate::i18n::Msg> {
         let plate: String = raw
             .chars()
             .filter(|c| !matches!(c, ' ' | '·' | '•' | '-' | '.'))
@@ -21,7 +21,7 @@ impl VehiclePlate {
         if ok {
             Ok(Self(plate))
         } else {
-            Err("must be 5 to 12 letters, digits or Chinese characters".into())
+            Err(crate::msg!("expected-travel-number"))
         }
     }
 
