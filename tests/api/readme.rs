@@ -1,0 +1,568 @@
+//! The README is executable: every ```graphql block runs, in order, against a demo city seeded
+//! as `cargo run` seeds it, with the demo token the block names, and gives what the README
+//! says. The annotations are GraphQL comments, which a reader sees and GraphiQL ignores:
+//!
+//! - `# as: POLICE OPERATOR, 江北区公安分局`: the token of the README's table that runs the
+//!   operations below it in the block (agency and role, then the start of the user's name when
+//!   the two are not enough);
+//! - `# $person: registerPerson.id`: a variable taken from an earlier answer, the latest one
+//!   with that root field (an alias counts) or of that operation name, then down a path
+//!   (`edges.0.node`, `edges.last.node`);
+//! - `# $date: today`: a variable from the clock, where the server is: `today`, `today-13`,
+//!   `now`, `now+4h`, `now-90m`;
+//! - `# expect: CONFLICT`: the next operation is refused with that code.
+//!
+//! Other comment lines are prose. A variable without a source must be optional. An answer
+//! passes when it has no errors and no item of a batch came back with an `error`.
+
+use std::collections::HashMap;
+
+use async_graphql::parser::{parse_query, types::DocumentOperations};
+use chrono::{Duration, FixedOffset, SecondsFormat, Utc};
+use lianfang::demo::{DemoUser, DEMO_USERS};
+use serde_json::{json, Map, Value};
+
+use crate::helpers::{local_today, spawn_with, Options, TestApp, LOCAL_OFFSET_HOURS};
+
+const README: &str = include_str!("../../README.md");
+
+/// One operation of a README block, with what the comments above it say.
+struct Example {
+    /// Where it is: the README's line and the heading above it.
+    line: usize,
+    heading: String,
+    document: String,
+    user: &'static DemoUser,
+    sources: HashMap<String, String>,
+    expect: Option<String>,
+}
+
+impl Example {
+    fn place(&self) -> String {
+        format!("README.md:{} ({})", self.line, self.heading)
+    }
+}
+
+/// The ```graphql blocks of the README, each as its first line's number and its text.
+fn graphql_blocks(readme: &str) -> Vec<(usize, String, String)> {
+    let mut blocks = Vec::new();
+    let mut heading = String::new();
+    let mut lines = readme.lines().enumerate();
+    while let Some((n, line)) = lines.next() {
+        let trimmed = line.trim_start();
+        if let Some(fence) = trimmed.strip_prefix("```") {
+            let body: Vec<&str> = lines
+                .by_ref()
+                .take_while(|(_, l)| !l.trim_start().starts_with("```"))
+                .map(|(_, l)| l)
+                .collect();
+            if fence.trim() == "graphql" {
+                blocks.push((n + 2, heading.clone(), body.join("\n")));
+            }
+        } else if trimmed.starts_with('#') {
+            heading = trimmed.trim_start_matches('#').trim().to_owned();
+        }
+    }
+    blocks
+}
+
+/// Splits a block into its operations, each with the comment lines above it and the number
+/// of its first line within the block.
+fn operations(block: &str) -> Vec<(usize, Vec<String>, String)> {
+    let mut found = Vec::new();
+    let mut comments = Vec::new();
+    let mut current = String::new();
+    let (mut depth, mut start_line, mut line) = (0usize, 0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    let mut chars = block.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\n' {
+            line += 1;
+        }
+        if in_string {
+            current.push(c);
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '#' => {
+                let text: String = std::iter::from_fn(|| chars.next_if(|c| *c != '\n')).collect();
+                if current.trim().is_empty() {
+                    comments.push(text.trim().to_owned());
+                }
+                continue;
+            }
+            '"' => in_string = true,
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            _ => {}
+        }
+        if current.trim().is_empty() && !c.is_whitespace() {
+            current.clear();
+            start_line = line;
+        }
+        current.push(c);
+        if c == '}' && depth == 0 {
+            found.push((
+                start_line,
+                std::mem::take(&mut comments),
+                std::mem::take(&mut current).trim().to_owned(),
+            ));
+        }
+    }
+    assert!(
+        current.trim().is_empty() && comments.is_empty(),
+        "text after the last operation: {current:?} {comments:?}"
+    );
+    found
+}
+
+/// The demo user an `as:` comment names: `AGENCY ROLE`, then `, ` and the start of the
+/// user's name when several users share agency and role.
+fn demo_user(named: &str) -> &'static DemoUser {
+    let (title, who) = named.split_once(", ").unwrap_or((named, ""));
+    let matches: Vec<&DemoUser> = DEMO_USERS
+        .iter()
+        .filter(|u| format!("{} {}", u.agency, u.role) == title.trim())
+        .filter(|u| u.name.starts_with(who.trim()))
+        .collect();
+    assert_eq!(
+        matches.len(),
+        1,
+        "`as: {named}` names one demo user of the README's table"
+    );
+    matches[0]
+}
+
+fn examples(readme: &str) -> Vec<Example> {
+    let mut examples = Vec::new();
+    for (first_line, heading, block) in graphql_blocks(readme) {
+        let mut user = None;
+        let mut sources = HashMap::new();
+        for (offset, comments, document) in operations(&block) {
+            let mut expect = None;
+            for comment in comments {
+                if let Some(named) = comment.strip_prefix("as:") {
+                    user = Some(demo_user(named.trim()));
+                } else if let Some(code) = comment.strip_prefix("expect:") {
+                    expect = Some(code.trim().to_owned());
+                } else if let Some(variable) = comment.strip_prefix('$') {
+                    let (name, rest) = variable.split_once(':').expect("`$name: source`");
+                    let source = rest.split_whitespace().next().expect("a source");
+                    sources.insert(name.trim().to_owned(), source.to_owned());
+                }
+            }
+            let line = first_line + offset;
+            examples.push(Example {
+                line,
+                user: user.unwrap_or_else(|| {
+                    panic!("README.md:{line}: the block names no token (`# as: ...`)")
+                }),
+                heading: heading.clone(),
+                document,
+                sources: sources.clone(),
+                expect,
+            });
+        }
+    }
+    examples
+}
+
+/// The server's local time zone in tests.
+fn local_offset() -> FixedOffset {
+    FixedOffset::east_opt((LOCAL_OFFSET_HOURS * 3600) as i32).unwrap()
+}
+
+/// A value from the clock: `today`, `yesterday`, `today-13`, `now`, `now+4h`, `now-90m`.
+fn clock_value(source: &str) -> Option<Value> {
+    let (base, change) = match source.find(['+', '-']) {
+        Some(at) => (&source[..at], &source[at..]),
+        None => (source, ""),
+    };
+    let signed = |digits: &str| -> i64 {
+        let n: i64 = digits[1..].parse().expect("a number after the sign");
+        if digits.starts_with('-') {
+            -n
+        } else {
+            n
+        }
+    };
+    match base {
+        "today" | "yesterday" => {
+            let days = if change.is_empty() { 0 } else { signed(change) };
+            let days = days - i64::from(base == "yesterday");
+            Some(json!(local_today() + Duration::days(days)))
+        }
+        "now" => {
+            let shift = match change.char_indices().last() {
+                None => Duration::zero(),
+                Some((at, 'h')) => Duration::hours(signed(&change[..at])),
+                Some((at, 'm')) => Duration::minutes(signed(&change[..at])),
+                _ => panic!("`{source}`: now, now+4h or now-90m"),
+            };
+            let at = (Utc::now() + shift).with_timezone(&local_offset());
+            Some(json!(at.to_rfc3339_opts(SecondsFormat::Secs, false)))
+        }
+        _ => None,
+    }
+}
+
+/// Answers so far, each with its operation's name, latest last.
+type Answers = Vec<(Option<String>, Value)>;
+
+/// A value from an earlier answer: `root.path`, the root a field (or alias) of the latest
+/// answer holding it, or the name of an operation.
+fn answer_value(source: &str, answers: &Answers) -> Option<Value> {
+    let mut path = source.split('.');
+    let root = path.next()?;
+    let mut value = answers.iter().rev().find_map(|(name, data)| {
+        if name.as_deref() == Some(root) {
+            Some(data)
+        } else {
+            data.get(root)
+        }
+    })?;
+    for step in path {
+        value = match (value, step) {
+            (Value::Array(items), "last") => items.last()?,
+            (Value::Array(items), index) => items.get(index.parse::<usize>().ok()?)?,
+            (object, key) => object.get(key)?,
+        };
+    }
+    Some(value.clone())
+}
+
+/// The variables an operation declares, filled from their sources.
+fn variables(example: &Example, answers: &Answers) -> (Option<String>, Value) {
+    let document = parse_query(&example.document)
+        .unwrap_or_else(|e| panic!("{}: not GraphQL: {e}", example.place()));
+    let (name, operation) = match &document.operations {
+        DocumentOperations::Single(op) => (None, op),
+        DocumentOperations::Multiple(ops) => {
+            let (name, op) = ops.iter().next().expect("an operation");
+            (Some(name.to_string()), op)
+        }
+    };
+    let mut values = Map::new();
+    for definition in &operation.node.variable_definitions {
+        let variable = definition.node.name.node.to_string();
+        let Some(source) = example.sources.get(&variable) else {
+            assert!(
+                definition.node.var_type.node.nullable || definition.node.default_value.is_some(),
+                "{}: ${variable} has no source (`# ${variable}: ...`)",
+                example.place()
+            );
+            continue;
+        };
+        let value = clock_value(source)
+            .or_else(|| answer_value(source, answers))
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: ${variable}: no earlier answer has `{source}`",
+                    example.place()
+                )
+            });
+        values.insert(variable, value);
+    }
+    (name, Value::Object(values))
+}
+
+/// The first item of a batch (or any object) that came back with an `error`.
+fn item_error(value: &Value) -> Option<&Value> {
+    match value {
+        Value::Object(fields) => fields
+            .get("error")
+            .filter(|e| !e.is_null())
+            .map(|_| value)
+            .or_else(|| fields.values().find_map(item_error)),
+        Value::Array(items) => items.iter().find_map(item_error),
+        _ => None,
+    }
+}
+
+async fn run(app: &TestApp, example: &Example, answers: &mut Answers) {
+    let user = example.user;
+    let token = app.token_for(user.agency, user.role, user.org, user.subject);
+    let (name, variables) = variables(example, answers);
+    let response = app.gql(&token, &example.document, variables.clone()).await;
+    let context = || {
+        format!(
+            "{} as {} {} ({}), variables {variables}:\n{}\n=> {response:#}",
+            example.place(),
+            user.agency,
+            user.role,
+            user.org,
+            example.document
+        )
+    };
+    match &example.expect {
+        Some(code) => {
+            assert_eq!(
+                response["errors"][0]["extensions"]["code"].as_str(),
+                Some(code.as_str()),
+                "refused with {code}: {}",
+                context()
+            );
+        }
+        None => {
+            assert!(response.get("errors").is_none(), "no errors: {}", context());
+            assert!(
+                item_error(&response["data"]).is_none(),
+                "no item refused: {}",
+                context()
+            );
+            answers.push((name, response["data"].clone()));
+        }
+    }
+}
+
+/// Residents the demo city gets under `cargo run`.
+fn demo_residents() -> u32 {
+    lianfang::config::Config::from_args(Vec::<String>::new())
+        .expect("the default configuration")
+        .demo_residents
+}
+
+#[tokio::test]
+async fn every_graphql_example_of_the_readme_runs_as_written() {
+    let examples = examples(README);
+    assert!(examples.len() > 30, "{} examples", examples.len());
+    let app = spawn_with(Options {
+        residents: Some(demo_residents()),
+        outbreak: true,
+        ..Options::default()
+    })
+    .await;
+    let mut answers = Answers::new();
+    for example in &examples {
+        run(&app, example, &mut answers).await;
+    }
+    let text = readme_text();
+    for (said, source, expected) in claims() {
+        assert!(text.contains(said), "the README no longer says {said:?}");
+        assert_eq!(
+            answer_value(source, &answers),
+            Some(expected),
+            "the README says {said:?}: `{source}`"
+        );
+    }
+    assert_eq!(
+        answer_value("Merge.mergePersons.id", &answers),
+        answers
+            .iter()
+            .find_map(|(_, data)| data.get("registerPerson"))
+            .map(|returnee| returnee["id"].clone()),
+        "the merge keeps the returnee's record"
+    );
+    let Some(Value::Array(pseudonymized)) = answer_value("Pseudonymized.persons.edges", &answers)
+    else {
+        panic!("the command's pseudonymized persons");
+    };
+    assert!(text.contains("`name` shows `段**`: the first character, then one `*` for each other"));
+    for edge in &pseudonymized {
+        let name = edge["node"]["name"].as_str().unwrap_or_default();
+        let mut chars = name.chars();
+        assert!(
+            chars.next().is_some_and(|c| c != '*')
+                && chars.clone().count() > 0
+                && chars.all(|c| c == '*'),
+            "a pseudonym shows the first character and one `*` for each other: {name}"
+        );
+    }
+}
+
+/// What the README says an example gives, beyond giving no error: its words, and where the
+/// answer shows it.
+fn claims() -> Vec<(&'static str, &'static str, Value)> {
+    vec![
+        (
+            "comes back pseudonymized (`周*`)",
+            "TraceColleague.recordContact.person.name",
+            json!("周*"),
+        ),
+        (
+            "`suggestion: REPORT_CASE`",
+            "Test.recordLabTest.suggestion",
+            json!("REPORT_CASE"),
+        ),
+        (
+            "37.3 °C or above",
+            "Checks.recordHealthChecks.1.check.fever",
+            json!(true),
+        ),
+        (
+            "ends her observation",
+            "ToHospital.endQuarantine.active",
+            json!(false),
+        ),
+        (
+            "then shows that person (here 周伟",
+            "Injured.person.name",
+            json!("周伟"),
+        ),
+    ]
+}
+
+#[test]
+fn a_block_splits_into_its_operations_with_the_comments_above_each() {
+    let block = "# as: X\n{ a(s: \"}{#\") { b } }\n\n# $v: today\n# expect: FORBIDDEN\nmutation M($v: NaiveDate) { c(d: $v) { e } }";
+    let ops = operations(block);
+    assert_eq!(ops.len(), 2);
+    assert_eq!(
+        ops[0],
+        (1, vec!["as: X".into()], "{ a(s: \"}{#\") { b } }".into())
+    );
+    assert_eq!(ops[1].0, 5);
+    assert_eq!(ops[1].1, ["$v: today", "expect: FORBIDDEN"]);
+    assert!(ops[1].2.starts_with("mutation M("));
+}
+
+#[test]
+fn clock_sources_are_dates_and_times_where_the_server_is() {
+    assert_eq!(clock_value("today"), Some(json!(local_today())));
+    assert_eq!(
+        clock_value("today-13"),
+        Some(json!(local_today() - Duration::days(13)))
+    );
+    assert_eq!(
+        clock_value("yesterday"),
+        Some(json!(local_today() - Duration::days(1)))
+    );
+    assert!(clock_value("now+4h")
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .ends_with("+08:00"));
+    assert_eq!(clock_value("registerPerson.id"), None);
+}
+
+#[test]
+fn answer_paths_walk_objects_and_lists() {
+    let answers: Answers = vec![
+        (
+            None,
+            json!({ "a": { "edges": [{ "id": "1" }, { "id": "2" }] } }),
+        ),
+        (
+            Some("Op".into()),
+            json!({ "a": { "edges": [{ "id": "3" }] } }),
+        ),
+    ];
+    assert_eq!(answer_value("a.edges.0.id", &answers), Some(json!("3")));
+    assert_eq!(
+        answer_value("Op.a.edges.last.id", &answers),
+        Some(json!("3"))
+    );
+    assert_eq!(answer_value("a.edges.5.id", &answers), None);
+}
+
+/// The figures the README gives of the demo city, as it words them, what they say, and how to
+/// count them in the seeded city. "about" allows a tenth either way: today's checkpoint
+/// passages are there up to the hour the city was seeded.
+const FIGURES: &[(&str, i64, &str)] = &[
+    (
+        "4 districts",
+        4,
+        "SELECT COUNT(*) FROM org_unit WHERE level = 'DISTRICT'",
+    ),
+    (
+        "12 streets",
+        12,
+        "SELECT COUNT(*) FROM org_unit WHERE level = 'STREET'",
+    ),
+    (
+        "36 communities",
+        36,
+        "SELECT COUNT(*) FROM org_unit WHERE level = 'COMMUNITY'",
+    ),
+    (
+        "144 grids",
+        144,
+        "SELECT COUNT(*) FROM org_unit WHERE level = 'GRID'",
+    ),
+    // The planted second records are the ones with a self-reported (自述) address.
+    (
+        "3,000 generated residents",
+        3000,
+        "SELECT COUNT(*) FROM person WHERE address IS NULL OR address NOT LIKE '%（自述）'",
+    ),
+    (
+        "four residents recorded twice",
+        4,
+        "SELECT COUNT(*) FROM person WHERE address LIKE '%（自述）'",
+    ),
+    (
+        "80 cases over the four districts",
+        80,
+        "SELECT COUNT(*) FROM case_record",
+    ),
+    ("238 close contacts", 238, "SELECT COUNT(*) FROM contact"),
+    (
+        "190 medical observations",
+        190,
+        "SELECT COUNT(*) FROM quarantine",
+    ),
+    ("41 tasks, in every state", 41, "SELECT COUNT(*) FROM task"),
+    (
+        "41 tasks, in every state",
+        5,
+        "SELECT COUNT(DISTINCT status) FROM task \
+         WHERE status IN ('OPEN', 'ACCEPTED', 'DONE', 'REJECTED', 'CANCELLED')",
+    ),
+    (
+        "about 200 checkpoint passages",
+        200,
+        "SELECT COUNT(*) FROM checkpoint_entry",
+    ),
+];
+
+/// The README's text with every run of white space one space, as a reader reads it.
+fn readme_text() -> String {
+    README.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[tokio::test]
+async fn the_readme_gives_the_demo_city_as_it_is_seeded() {
+    let app = spawn_with(Options {
+        residents: Some(demo_residents()),
+        outbreak: true,
+        ..Options::default()
+    })
+    .await;
+    let text = readme_text();
+    for &(figure, said, sql) in FIGURES {
+        assert!(
+            text.contains(figure),
+            "the README no longer says {figure:?}"
+        );
+        let counted = app.count(sql).await;
+        if figure.starts_with("about ") {
+            assert!(
+                (counted - said).abs() * 10 <= said,
+                "the README says {figure:?}, the demo city has {counted}"
+            );
+        } else {
+            assert_eq!(counted, said, "the README says {figure:?}");
+        }
+    }
+    let across = app
+        .count(
+            "SELECT COUNT(*) FROM contact k \
+             JOIN case_record c ON c.id = k.source_case_id \
+             JOIN person a ON a.id = c.person_id JOIN person b ON b.id = k.person_id \
+             JOIN org_unit da ON da.level = 'DISTRICT' AND a.residence_path LIKE da.path || '%' \
+             JOIN org_unit db ON db.level = 'DISTRICT' AND b.residence_path LIKE db.path || '%' \
+             WHERE da.id <> db.id",
+        )
+        .await;
+    let contacts = app.count("SELECT COUNT(*) FROM contact").await;
+    assert!(
+        text.contains("most of them across district lines") && across * 2 > contacts,
+        "{across} of {contacts} contacts live in another district than their case"
+    );
+}
