@@ -13,7 +13,9 @@
 //! - `# expect: CONFLICT`: the next operation is refused with that code.
 //!
 //! Other comment lines are prose. A variable without a source must be optional. An answer
-//! passes when it has no errors and no item of a batch came back with an `error`.
+//! passes when it has no errors and no item of a batch came back with an `error`; then what
+//! the prose says of particular answers (`claims`) is checked against them, and the figures
+//! the README gives of the demo city are counted in a city seeded as `cargo run` seeds it.
 
 use std::collections::HashMap;
 
@@ -122,6 +124,29 @@ fn operations(block: &str) -> Vec<(usize, Vec<String>, String)> {
     found
 }
 
+/// A block of several operations is pasted into GraphiQL whole: each operation must be named,
+/// and each name once, or GraphiQL refuses the document.
+fn pasted_as_is(first_line: usize, operations: &[(usize, Vec<String>, String)]) {
+    let mut names = std::collections::HashSet::new();
+    for (offset, _, document) in operations {
+        let line = first_line + offset;
+        let name = match parse_query(document) {
+            Ok(parsed) => match parsed.operations {
+                DocumentOperations::Multiple(ops) => ops.keys().next().map(|n| n.to_string()),
+                DocumentOperations::Single(_) => None,
+            },
+            Err(e) => panic!("README.md:{line}: not GraphQL: {e}"),
+        };
+        let name = name.unwrap_or_else(|| {
+            panic!("README.md:{line}: a block of several operations names each of them")
+        });
+        assert!(
+            names.insert(name.clone()),
+            "README.md:{line}: `{name}` twice in one block"
+        );
+    }
+}
+
 /// The demo user an `as:` comment names: `AGENCY ROLE`, then `, ` and the start of the
 /// user's name when several users share agency and role.
 fn demo_user(named: &str) -> &'static DemoUser {
@@ -144,7 +169,11 @@ fn examples(readme: &str) -> Vec<Example> {
     for (first_line, heading, block) in graphql_blocks(readme) {
         let mut user = None;
         let mut sources = HashMap::new();
-        for (offset, comments, document) in operations(&block) {
+        let operations = operations(&block);
+        if operations.len() > 1 {
+            pasted_as_is(first_line, &operations);
+        }
+        for (offset, comments, document) in operations {
             let mut expect = None;
             for comment in comments {
                 if let Some(named) = comment.strip_prefix("as:") {
@@ -565,4 +594,10 @@ async fn the_readme_gives_the_demo_city_as_it_is_seeded() {
         text.contains("most of them across district lines") && across * 2 > contacts,
         "{across} of {contacts} contacts live in another district than their case"
     );
+}
+
+#[test]
+#[should_panic(expected = "names each of them")]
+fn a_block_of_several_operations_names_each_so_graphiql_takes_it_whole() {
+    pasted_as_is(1, &operations("query A { a }\n{ b }"));
 }
