@@ -314,7 +314,45 @@ fn item_error(value: &Value) -> Option<&Value> {
     }
 }
 
+/// The string literals of a document.
+fn string_literals(document: &str) -> Vec<String> {
+    let mut literals = Vec::new();
+    let mut chars = document.chars();
+    while let Some(c) = chars.next() {
+        if c == '"' {
+            let mut literal = String::new();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => literal.extend(chars.next()),
+                    '"' => break,
+                    c => literal.push(c),
+                }
+            }
+            literals.push(literal);
+        }
+    }
+    literals
+}
+
+/// Ids and dates drift: the demo city is dated relative to today and its ids follow what was
+/// created before. An example takes them from an earlier answer or the clock instead.
+fn no_drifting_literals(example: &Example) {
+    for literal in string_literals(&example.document) {
+        // Phones (11 digits) and resident IDs (18) are what a person carries, not ids.
+        let id = (1..=9).contains(&literal.len()) && literal.chars().all(|c| c.is_ascii_digit());
+        let date = literal
+            .get(..10)
+            .is_some_and(|day| chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").is_ok());
+        assert!(
+            !id && !date,
+            "{}: \"{literal}\" drifts; take it from an earlier answer or the clock",
+            example.place()
+        );
+    }
+}
+
 async fn run(app: &TestApp, example: &Example, answers: &mut Answers) {
+    no_drifting_literals(example);
     let user = example.user;
     let token = app.token_for(user.agency, user.role, user.org, user.subject);
     let (name, variables) = variables(example, answers);
@@ -600,4 +638,30 @@ async fn the_readme_gives_the_demo_city_as_it_is_seeded() {
 #[should_panic(expected = "names each of them")]
 fn a_block_of_several_operations_names_each_so_graphiql_takes_it_whole() {
     pasted_as_is(1, &operations("query A { a }\n{ b }"));
+}
+
+#[test]
+fn ids_and_dates_written_into_an_example_are_refused() {
+    assert_eq!(
+        string_literals(r#"{ a(id: "42", s: "x\"y", d: "2026-11-23") }"#),
+        ["42", "x\"y", "2026-11-23"]
+    );
+    let example = |document: &str| Example {
+        line: 1,
+        heading: String::new(),
+        document: document.to_owned(),
+        user: &DEMO_USERS[0],
+        sources: HashMap::new(),
+        expect: None,
+    };
+    no_drifting_literals(&example(
+        r#"{ persons(filter: { orgUnit: "DEMO-01" }) { id } }"#,
+    ));
+    for drifting in [
+        r#"{ person(id: "42") { id } }"#,
+        r#"{ dailyReport(date: "2026-11-23") { date } }"#,
+    ] {
+        let refused = std::panic::catch_unwind(|| no_drifting_literals(&example(drifting)));
+        assert!(refused.is_err(), "{drifting}");
+    }
 }
