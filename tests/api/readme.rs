@@ -395,16 +395,26 @@ fn demo_residents() -> u32 {
         .demo_residents
 }
 
-#[tokio::test]
-async fn every_graphql_example_of_the_readme_runs_as_written() {
-    let examples = examples(README);
-    assert!(examples.len() > 30, "{} examples", examples.len());
-    let app = spawn_with(Options {
+/// A demo city seeded as `cargo run` seeds it. Loading it is one transaction of seconds on
+/// PostgreSQL, which holds back every change-log reader of the server meanwhile: tests that
+/// wait for a pushed event take `LONG_TRANSACTIONS` shared, so this takes it alone.
+async fn seeded_demo_city() -> TestApp {
+    let _exclusive = crate::helpers::LONG_TRANSACTIONS.write().await;
+    spawn_with(Options {
         residents: Some(demo_residents()),
         outbreak: true,
         ..Options::default()
     })
-    .await;
+    .await
+}
+
+/// One city for both: the figures are counted before the examples add to it.
+#[tokio::test]
+async fn the_readme_gives_the_demo_city_as_seeded_and_every_example_runs_as_written() {
+    let examples = examples(README);
+    assert!(examples.len() > 30, "{} examples", examples.len());
+    let app = seeded_demo_city().await;
+    the_figures_are_the_demo_citys(&app).await;
     let mut answers = Answers::new();
     for example in &examples {
         run(&app, example, &mut answers).await;
@@ -593,14 +603,7 @@ fn readme_text() -> String {
     README.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-#[tokio::test]
-async fn the_readme_gives_the_demo_city_as_it_is_seeded() {
-    let app = spawn_with(Options {
-        residents: Some(demo_residents()),
-        outbreak: true,
-        ..Options::default()
-    })
-    .await;
+async fn the_figures_are_the_demo_citys(app: &TestApp) {
     let text = readme_text();
     for &(figure, said, sql) in FIGURES {
         assert!(
@@ -664,4 +667,54 @@ fn ids_and_dates_written_into_an_example_are_refused() {
         let refused = std::panic::catch_unwind(|| no_drifting_literals(&example(drifting)));
         assert!(refused.is_err(), "{drifting}");
     }
+}
+
+/// The subscription of the README's JavaScript example: the text after `query: "`.
+fn readme_subscription() -> &'static str {
+    let (_, after) = README
+        .split_once("```js")
+        .and_then(|(_, js)| js.split_once("query: \""))
+        .expect("the README's graphql-ws example");
+    after.split('"').next().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_readmes_subscription_pushes_a_fever_to_the_grid_worker() {
+    let subscription = readme_subscription();
+    assert!(subscription.starts_with("subscription {"), "{subscription}");
+    let _timed = crate::helpers::LONG_TRANSACTIONS.read().await;
+    let app = spawn_with(Options::default()).await;
+    let worker = demo_user("COMMUNITY OPERATOR");
+    let token = app.token_for(worker.agency, worker.role, worker.org, worker.subject);
+    let mut socket = crate::subscriptions::subscribe(&app.base, &token, subscription).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let residents = app
+        .gql(
+            &token,
+            "{ persons(first: 1) { edges { node { id name } } } }",
+            json!({}),
+        )
+        .await;
+    let resident = &residents["data"]["persons"]["edges"][0]["node"];
+    let checks = app
+        .gql(
+            &token,
+            "mutation($c: [HealthCheckInput!]!) { recordHealthChecks(checks: $c) { status } }",
+            json!({ "c": [{ "idempotencyKey": "readme-fever", "person": resident["id"],
+                "measuredAt": clock_value("now-1m"), "temperature": 38.4 }] }),
+        )
+        .await;
+    assert_eq!(
+        checks["data"]["recordHealthChecks"][0]["status"], "RECORDED",
+        "{checks}"
+    );
+    let pushed = crate::subscriptions::next_event(&mut socket, std::time::Duration::from_secs(10))
+        .await
+        .expect("the fever is pushed");
+    assert_eq!(pushed["data"]["alerts"]["kind"], "FEVER", "{pushed}");
+    assert_eq!(
+        pushed["data"]["alerts"]["person"]["name"], resident["name"],
+        "{pushed}"
+    );
 }
