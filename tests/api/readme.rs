@@ -12,10 +12,12 @@
 //!   `now`, `now+4h`, `now-90m`;
 //! - `# expect: CONFLICT`: the next operation is refused with that code.
 //!
-//! Other comment lines are prose. A variable without a source must be optional. An answer
-//! passes when it has no errors and no item of a batch came back with an `error`; then what
-//! the prose says of particular answers (`claims`) is checked against them, and the figures
-//! the README gives of the demo city are counted in a city seeded as `cargo run` seeds it.
+//! Other comment lines are prose. A variable without a source must be optional; an id or a
+//! date written into an example is refused (both drift), and a block of several operations
+//! names each, so that GraphiQL takes it pasted whole. An answer passes when it has no errors
+//! and no item of a batch came back with an `error`; then what the prose says of particular
+//! answers (`claims`) is checked against them. The figures the README gives of the demo city
+//! are counted in it first, and the subscription of its graphql-ws example runs too.
 
 use std::collections::HashMap;
 
