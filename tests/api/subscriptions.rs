@@ -69,7 +69,7 @@ pub async fn subscribe(base: &str, token: &str, query: &str) -> Socket {
 }
 
 /// The next `next` payload within `wait`, if any.
-async fn next_event(socket: &mut Socket, wait: StdDuration) -> Option<Value> {
+pub async fn next_event(socket: &mut Socket, wait: StdDuration) -> Option<Value> {
     let deadline = Instant::now() + wait;
     loop {
         let left = deadline.checked_duration_since(Instant::now())?;
