@@ -59,6 +59,7 @@ limit-fragments = a query may define at most { $max } fragments
 limit-root-fields = an operation may select at most { $max } root fields
 limit-input-depth = { $at }: input values may nest at most { $max } levels
 limit-string = { $at }: strings may be at most { $max } characters
+look-alikes-refused = { $count } different numbers resembling a resident's were already entered by your agency within { $hours } hours; have health or police enter this one, or try again tomorrow
 limit-aliases = a query may use at most { $max } aliases
 limit-too-deep = Query is nested too deep.
 limit-too-complex = Query is too complex.

@@ -58,6 +58,7 @@ limit-fragments = 一个查询最多定义 { $max } 个片段
 limit-root-fields = 一个操作最多选择 { $max } 个根字段
 limit-input-depth = { $at }：输入值最多嵌套 { $max } 层
 limit-string = { $at }：字符串最多 { $max } 个字符
+look-alikes-refused = 本部门在 { $hours } 小时内已录入 { $count } 个与某居民证件号码相似的不同号码；请由卫健或公安录入此号码，或明天再试
 limit-aliases = 一个查询最多使用 { $max } 个别名
 limit-too-deep = 查询嵌套过深。
 limit-too-complex = 查询过于复杂。

@@ -185,10 +185,10 @@ pub async fn refused(
 }
 
 /// The message of a refused number, the same whatever the number is.
-pub fn refusal() -> String {
-    format!(
-        "{MAX_LOOK_ALIKES} different numbers resembling a resident's were already entered by \
-         your agency within {WINDOW_HOURS} hours; have health or police enter this \
-         one, or try again tomorrow"
+pub fn refusal() -> crate::i18n::Msg {
+    crate::msg!(
+        "look-alikes-refused",
+        count = MAX_LOOK_ALIKES,
+        hours = WINDOW_HOURS
     )
 }
