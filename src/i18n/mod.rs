@@ -197,7 +197,7 @@ mod tests {
     #[test]
     fn a_field_without_a_label_is_named_by_its_path_in_chinese_too() {
         let problem = about_field("input.noSuchField", crate::msg!("must-not-be-empty"));
-        assert_eq!(problem.render(Locale::ZhCn), "input.noSuchField 不能为空");
+        assert_eq!(problem.render(Locale::ZhCn), "input.noSuchField：不能为空");
     }
 
     #[test]
