@@ -116,7 +116,13 @@ mod tests {
             Ok("a"),
             Ok("b"),
             Ok("a"),
-            Err(Rejection::new("items", 3, "x", "BAD_USER_INPUT", crate::msg!("must-not-be-empty"))),
+            Err(Rejection::new(
+                "items",
+                3,
+                "x",
+                "BAD_USER_INPUT",
+                crate::msg!("must-not-be-empty"),
+            )),
             Ok("d"),
         ];
         let inserted = vec!["a".to_owned()];
@@ -128,7 +134,15 @@ mod tests {
             |row: &String| row.as_str(),
             &inserted,
             &earlier,
-            |i, _| Rejection::new("items", i, "person", "NOT_FOUND", crate::msg!("error-not-found", entity = "Person")),
+            |i, _| {
+                Rejection::new(
+                    "items",
+                    i,
+                    "person",
+                    "NOT_FOUND",
+                    crate::msg!("error-not-found", entity = "Person"),
+                )
+            },
         );
         let kinds: Vec<&str> = results
             .iter()

@@ -13,7 +13,7 @@ pub fn state<'a>(ctx: &Context<'a>) -> Result<&'a Arc<AppState>, AppError> {
 
 pub fn actor<'a>(ctx: &Context<'a>) -> Result<&'a Arc<Actor>, AppError> {
     ctx.data::<Arc<Actor>>()
-        .map_err(|_| AppError::Unauthenticated(crate::msg!("authentication-required").into()))
+        .map_err(|_| AppError::Unauthenticated(crate::msg!("authentication-required")))
 }
 
 /// Parses a GraphQL `ID` into a row id; anything else is BAD_USER_INPUT on that field.
