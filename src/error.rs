@@ -30,6 +30,9 @@ pub enum AppError {
     },
     #[error("{0}")]
     LimitExceeded(String),
+    /// A change-feed cursor older than what the change log keeps: take a new snapshot.
+    #[error("{0}")]
+    SnapshotRequired(String),
     /// The database cannot be reached; the client may retry.
     #[error("the service is temporarily unavailable, please retry")]
     Unavailable(#[source] DbErr),
@@ -48,6 +51,7 @@ impl AppError {
             Self::NotFound { .. } => "NOT_FOUND",
             Self::Conflict { .. } => "CONFLICT",
             Self::LimitExceeded(_) => "LIMIT_EXCEEDED",
+            Self::SnapshotRequired(_) => "SNAPSHOT_REQUIRED",
             Self::Unavailable(_) => "UNAVAILABLE",
             Self::Internal(_) => "INTERNAL",
         }

@@ -27,6 +27,7 @@ pub mod persisted;
 mod persons;
 mod prefetch;
 mod quarantines;
+mod snapshot;
 mod statistics;
 mod subscriptions;
 mod tasks;
@@ -62,6 +63,7 @@ pub struct Query(
     audit_events::AuditQuery,
     grants::GrantQuery,
     changes::ChangeQuery,
+    snapshot::SnapshotQuery,
 );
 
 #[derive(MergedObject, Default)]
