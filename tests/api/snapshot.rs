@@ -143,6 +143,8 @@ async fn rename(app: &TestApp, token: &str, id: &str, name: &str) {
 /// compares it with the principal's own lists at the end.
 #[tokio::test]
 async fn a_copy_from_a_snapshot_and_the_feed_is_the_lists_with_nothing_twice() {
+    // It waits for the log to settle: not while the generator's bulk load holds it back.
+    let _settling = crate::helpers::LONG_TRANSACTIONS.read().await;
     let app = spawn_with(Options {
         outbreak: true,
         ..Options::default()
@@ -266,6 +268,7 @@ async fn a_copy_from_a_snapshot_and_the_feed_is_the_lists_with_nothing_twice() {
 
 #[tokio::test]
 async fn a_cursor_older_than_the_log_keeps_is_told_to_take_a_new_snapshot() {
+    let _settling = crate::helpers::LONG_TRANSACTIONS.read().await;
     let app = spawn_with(Options::default()).await;
     let community = app.token(Agency::Community, Role::Operator, COMMUNITY);
     let kinds: &[&str] = &["person"];
