@@ -97,6 +97,9 @@ pub fn keep(db: DatabaseConnection, retention: Duration) {
     }
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(EVERY);
+        // The first tick is at once: the first pruning waits an hour, so that starting a
+        // server costs no statement beyond its own.
+        ticks.tick().await;
         loop {
             ticks.tick().await;
             let Ok(age) = chrono::Duration::from_std(retention) else {
