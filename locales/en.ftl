@@ -234,3 +234,11 @@ alert-checkpoint-fever-risk = Fever { $temperature } at { $checkpoint }, arrivin
 alert-checkpoint-fever = Fever { $temperature } at { $checkpoint }
 alert-checkpoint-fever-plain = Fever at { $checkpoint }
 alert-risk-arrival = Arrival at { $checkpoint } from risk area ({ $place })
+
+## Ledgers and the partner's copy
+
+error-snapshot-required = the change log no longer holds every change after this cursor: take a new snapshot and follow the feed from its cursor
+snapshot-cursor-invalid = not a cursor of a snapshot
+export-too-many-rows = too many rows for a sheet
+export-parameter-unknown = not a parameter of this ledger (it takes { $known })
+export-parameter-not-json = not JSON: { $detail }

@@ -233,3 +233,11 @@ alert-checkpoint-fever-risk = { $checkpoint } 发现发热 { $temperature }，�
 alert-checkpoint-fever = { $checkpoint } 发现发热 { $temperature }
 alert-checkpoint-fever-plain = { $checkpoint } 发现发热
 alert-risk-arrival = 来自风险地区（{ $place }）的人员抵达 { $checkpoint }
+
+## 台账与伙伴系统的首份全量副本
+
+error-snapshot-required = 变更日志已不再保存此游标之后的全部变更：请重新获取快照（snapshot），并从快照给出的游标继续读取变更
+snapshot-cursor-invalid = 不是快照的游标
+export-too-many-rows = 行数超过一张工作表的上限
+export-parameter-unknown = 不是此台账的参数（可用参数：{ $known }）
+export-parameter-not-json = 不是合法的 JSON：{ $detail }

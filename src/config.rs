@@ -195,6 +195,11 @@ pub struct Config {
     #[arg(long, env = "GRANT_HOURS", default_value_t = 8)]
     pub grant_hours: u32,
 
+    /// Days the change log keeps its rows (0: forever). A change-feed cursor older than that
+    /// gets SNAPSHOT_REQUIRED: the client takes a new snapshot.
+    #[arg(long, env = "CHANGE_LOG_RETENTION_DAYS", default_value_t = 30)]
+    pub change_log_retention_days: u32,
+
     /// Below this, a count (statistics, daily figures, reconciliation) is shown to ANALYST
     /// roles as "<N", so that a small number in a small unit cannot point to a person. 0
     /// shows every count.

@@ -38,6 +38,9 @@ pub enum AppError {
     },
     #[error("{}", .0.render(Locale::En))]
     LimitExceeded(Msg),
+    /// A change-feed cursor older than what the change log keeps: take a new snapshot.
+    #[error("{}", .0.render(Locale::En))]
+    SnapshotRequired(Msg),
     /// The database cannot be reached; the client may retry.
     #[error("the service is temporarily unavailable, please retry")]
     Unavailable(#[source] DbErr),
@@ -56,6 +59,7 @@ impl AppError {
             Self::NotFound { .. } => "NOT_FOUND",
             Self::Conflict { .. } => "CONFLICT",
             Self::LimitExceeded(_) => "LIMIT_EXCEEDED",
+            Self::SnapshotRequired(_) => "SNAPSHOT_REQUIRED",
             Self::Unavailable(_) => "UNAVAILABLE",
             Self::Internal(_) => "INTERNAL",
         }
@@ -64,7 +68,10 @@ impl AppError {
     /// What the client reads, in any language: never an internal cause.
     pub fn message(&self) -> Msg {
         match self {
-            Self::Unauthenticated(m) | Self::Forbidden(m) | Self::LimitExceeded(m) => m.clone(),
+            Self::Unauthenticated(m)
+            | Self::Forbidden(m)
+            | Self::LimitExceeded(m)
+            | Self::SnapshotRequired(m) => m.clone(),
             Self::BadUserInput { field, message } => i18n::about_field(field, message.clone()),
             Self::NotFound { entity } => msg!("error-not-found", entity = i18n::entity(entity)),
             Self::Conflict {

@@ -17,6 +17,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod events;
+pub mod exports;
 pub mod generate;
 pub mod graphql;
 pub mod http;

@@ -50,6 +50,10 @@ impl Application {
             registered.storage(config.apq_cache_size).await,
         );
         state.db_watch.spawn();
+        crate::events::retention::keep(
+            state.db.clone(),
+            std::time::Duration::from_secs(u64::from(config.change_log_retention_days) * 86_400),
+        );
         let (stop, stopping) = tokio::sync::watch::channel(false);
         tokio::spawn(watch_for_stop(stop));
         let endpoint = web::Data::new(Endpoint {

@@ -10,6 +10,7 @@ pub mod alert;
 pub mod audit_event;
 pub mod case;
 pub mod change_log;
+pub mod change_log_pruned;
 pub mod checkpoint_entry;
 pub mod contact;
 pub mod daily_report;

@@ -32,6 +32,7 @@ mod m20261202_000020_index_fevers;
 mod m20261203_000021_hold_registrations;
 mod m20261203_000022_partition_audit_event;
 mod m20261203_000023_index_traveller_document;
+mod m20261203_000024_create_change_log_pruned;
 
 pub struct Migrator;
 
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000021_hold_registrations::Migration),
             Box::new(m20261203_000022_partition_audit_event::Migration),
             Box::new(m20261203_000023_index_traveller_document::Migration),
+            Box::new(m20261203_000024_create_change_log_pruned::Migration),
         ]
     }
 }

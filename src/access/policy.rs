@@ -449,6 +449,7 @@ pub const SCHEMA: &[(&str, Need)] = &[
     // The change feed: each kind of record only for those who read it, as its own query
     // needs (`domain::changes::ChangeType::needs`; a test holds the two together).
     ("Query.changes",                         Need::SignedIn),
+    ("Query.snapshot",                        Need::SignedIn),
     ("Change.*",                              Need::SignedIn),
     ("Change.person",                         needs(Data::PersonIdentity, Access::Pseudonymized)),
     ("Change.case",                           needs(Data::CaseStatus, Access::Pseudonymized)),

@@ -112,50 +112,49 @@ impl ChangeType {
     /// The change log row's record, of this kind, is in the principal's reach: the scope
     /// rule of the kind's own query, as a correlated `EXISTS` (one index probe per row).
     fn in_reach(self, principal: &Principal, visible_alerts: &[entity::AlertKind]) -> Condition {
-        let reach = match self {
-            Self::Person => exists_in::<person::Entity>(
-                person::Column::Id,
-                scope::persons_in_jurisdiction(principal),
-            ),
-            Self::Case => {
-                exists_in::<case::Entity>(case::Column::Id, scope::cases_in_reach(principal))
-            }
-            Self::Contact => exists_in::<contact::Entity>(
-                contact::Column::Id,
-                scope::contacts_in_reach(principal),
-            ),
-            Self::Quarantine => exists_in::<quarantine::Entity>(
-                quarantine::Column::Id,
-                scope::about_residents(quarantine::Column::PersonId, principal),
-            ),
-            Self::HealthCheck => exists_in::<health_check::Entity>(
-                health_check::Column::Id,
-                scope::about_residents(health_check::Column::PersonId, principal),
-            ),
-            Self::LabTest => exists_in::<lab_test::Entity>(
-                lab_test::Column::Id,
-                scope::about_residents(lab_test::Column::PersonId, principal),
-            ),
-            Self::CheckpointEntry => exists_in::<checkpoint_entry::Entity>(
-                checkpoint_entry::Column::Id,
-                scope::entries_in_reach(principal),
-            ),
-            Self::Task => {
-                exists_in::<task::Entity>(task::Column::Id, scope::tasks_in_reach(principal))
-            }
-            Self::Alert => exists_in::<alert::Entity>(
-                alert::Column::Id,
-                Condition::all()
-                    .add(scope::within(
-                        alert::Column::OrgPath,
-                        principal.jurisdiction(),
-                    ))
-                    .add(alert::Column::Kind.is_in(visible_alerts.iter().copied())),
-            ),
-        };
         Condition::all()
             .add(change_log::Column::EntityType.eq(self.entity_type()))
-            .add(reach)
+            .add(self.reach(principal, visible_alerts))
+    }
+
+    /// The scope rule of the kind's own query, as an `EXISTS` on the kind's table correlated
+    /// with `change_log.entity_id`.
+    fn reach(self, principal: &Principal, visible_alerts: &[entity::AlertKind]) -> Expr {
+        let scope = self.scope(principal, visible_alerts);
+        match self {
+            Self::Person => exists_in::<person::Entity>(person::Column::Id, scope),
+            Self::Case => exists_in::<case::Entity>(case::Column::Id, scope),
+            Self::Contact => exists_in::<contact::Entity>(contact::Column::Id, scope),
+            Self::Quarantine => exists_in::<quarantine::Entity>(quarantine::Column::Id, scope),
+            Self::HealthCheck => exists_in::<health_check::Entity>(health_check::Column::Id, scope),
+            Self::LabTest => exists_in::<lab_test::Entity>(lab_test::Column::Id, scope),
+            Self::CheckpointEntry => {
+                exists_in::<checkpoint_entry::Entity>(checkpoint_entry::Column::Id, scope)
+            }
+            Self::Task => exists_in::<task::Entity>(task::Column::Id, scope),
+            Self::Alert => exists_in::<alert::Entity>(alert::Column::Id, scope),
+        }
+    }
+
+    /// The scope rule of the kind's own query, on the kind's own table: what a snapshot of
+    /// this kind holds (`domain::snapshot`).
+    pub fn scope(self, principal: &Principal, visible_alerts: &[entity::AlertKind]) -> Condition {
+        match self {
+            Self::Person => scope::persons_in_jurisdiction(principal),
+            Self::Case => scope::cases_in_reach(principal),
+            Self::Contact => scope::contacts_in_reach(principal),
+            Self::Quarantine => scope::about_residents(quarantine::Column::PersonId, principal),
+            Self::HealthCheck => scope::about_residents(health_check::Column::PersonId, principal),
+            Self::LabTest => scope::about_residents(lab_test::Column::PersonId, principal),
+            Self::CheckpointEntry => scope::entries_in_reach(principal),
+            Self::Task => scope::tasks_in_reach(principal),
+            Self::Alert => Condition::all()
+                .add(scope::within(
+                    alert::Column::OrgPath,
+                    principal.jurisdiction(),
+                ))
+                .add(alert::Column::Kind.is_in(visible_alerts.iter().copied())),
+        }
     }
 }
 
@@ -244,6 +243,12 @@ pub async fn list(
             has_next_page: false,
         });
     }
+    // A cursor older than what the log keeps would skip what was pruned.
+    super::super::events::retention::require_kept(
+        &state.db,
+        page.after.is_some().then_some(start(page)?),
+    )
+    .await?;
     let principal = &actor.principal;
     let visible_alerts = alerts::visible_kinds(actor);
     let in_reach = kinds.iter().fold(Condition::any(), |any, kind| {

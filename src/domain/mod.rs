@@ -25,6 +25,7 @@ pub mod org_units;
 pub mod pagination;
 pub mod persons;
 pub mod quarantines;
+pub mod snapshot;
 pub mod statistics;
 pub mod task_rules;
 pub mod tasks;

@@ -3,6 +3,7 @@
 
 pub mod change_log;
 pub mod hub;
+pub mod retention;
 
 pub use hub::{EventHub, LiveEvent};
 

@@ -86,7 +86,7 @@ impl ChangeQuery {
 }
 
 /// Feeds the request's loaders with what the page's records nest, one statement per field.
-async fn prefetch_nested(ctx: &Context<'_>, records: &Records) -> Result<()> {
+pub(super) async fn prefetch_nested(ctx: &Context<'_>, records: &Records) -> Result<()> {
     let look = prefetch::nodes(ctx);
     let persons: Vec<i64> = records.persons.keys().copied().collect();
     prefetch::persons(ctx, &look.field("person"), &persons).await?;
@@ -164,13 +164,13 @@ pub enum ChangeType {
 /// One record's latest change, with the record as it is now. Exactly one of the record
 /// fields is set: the one `type` names.
 pub struct Change {
-    kind: ChangeType,
-    operation: String,
-    at: DateTime<Utc>,
-    record: Record,
+    pub(super) kind: ChangeType,
+    pub(super) operation: String,
+    pub(super) at: DateTime<Utc>,
+    pub(super) record: Record,
 }
 
-enum Record {
+pub(super) enum Record {
     Person(Person),
     Case(Case),
     Contact(Contact),
@@ -185,7 +185,7 @@ enum Record {
 impl Record {
     /// The changed record from the page's records, wrapped for the client and put on the
     /// audit trail; `None` when it no longer exists.
-    fn take(
+    pub(super) fn take(
         ctx: &Context<'_>,
         records: &Records,
         change: &changes::Change,

@@ -28,6 +28,7 @@ pub mod persisted;
 mod persons;
 mod prefetch;
 mod quarantines;
+mod snapshot;
 mod statistics;
 mod subscriptions;
 mod tasks;
@@ -63,6 +64,7 @@ pub struct Query(
     audit_events::AuditQuery,
     grants::GrantQuery,
     changes::ChangeQuery,
+    snapshot::SnapshotQuery,
 );
 
 #[derive(MergedObject, Default)]

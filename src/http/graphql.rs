@@ -145,7 +145,7 @@ impl Endpoint {
     /// Runs `work` within the request's time budget, and only while the database answers:
     /// past the one, or once the other stops, UNAVAILABLE, and the work is cancelled (an
     /// unfinished write rolls back).
-    async fn bounded<T>(
+    pub(super) async fn bounded<T>(
         &self,
         request_id: &str,
         work: impl std::future::Future<Output = T>,
@@ -171,7 +171,7 @@ fn database_gone() -> AppError {
 }
 
 /// One operation: checked by the full schema, then executed by the lean one.
-async fn execute(
+pub(super) async fn execute(
     endpoint: &Endpoint,
     actor: &Arc<Actor>,
     read_only: bool,
@@ -280,7 +280,7 @@ async fn read_batch(
 }
 
 /// LIMIT_EXCEEDED with HTTP 429, a `Retry-After` header and `extensions.retryAfterSeconds`.
-fn rate_limited(wait: Duration, request_id: &str, locale: Locale) -> HttpResponse {
+pub(super) fn rate_limited(wait: Duration, request_id: &str, locale: Locale) -> HttpResponse {
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     let mut error = async_graphql::ServerError::new(
         crate::msg!("error-too-many-requests", seconds = seconds).render(locale),
@@ -311,12 +311,13 @@ fn status_of(err: &AppError) -> StatusCode {
         AppError::Conflict { .. } => StatusCode::CONFLICT,
         AppError::LimitExceeded(_) => StatusCode::PAYLOAD_TOO_LARGE,
         AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::SnapshotRequired(_) => StatusCode::GONE,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
 /// A failure before (or after) GraphQL execution, shaped like a GraphQL response.
-fn error_response(err: &AppError, request_id: &str, locale: Locale) -> HttpResponse {
+pub(super) fn error_response(err: &AppError, request_id: &str, locale: Locale) -> HttpResponse {
     let status = status_of(err);
     let mut server_error = async_graphql::ServerError::new(err.message().render(locale), None);
     let mut extensions = async_graphql::ErrorExtensionValues::default();
@@ -366,7 +367,7 @@ pub fn locale_of(req: &HttpRequest) -> Locale {
 }
 
 /// The caller's `X-Request-Id` when it is short and plain, else a fresh random one.
-fn request_id(req: &HttpRequest) -> String {
+pub(super) fn request_id(req: &HttpRequest) -> String {
     req.headers()
         .get("X-Request-Id")
         .and_then(|v| v.to_str().ok())

@@ -1,6 +1,7 @@
 //! HTTP: routes, the GraphQL endpoint, and the small pages around it.
 
 mod assets;
+mod exports;
 mod graphql;
 mod headers;
 mod pages;
@@ -18,6 +19,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(pages::home))
         .route("/graphql", web::post().to(graphql::handle))
         .route("/graphql", web::get().to(graphql::handle))
+        .route("/exports/{file}", web::get().to(exports::download))
         .route("/graphiql", web::get().to(pages::graphiql))
         .route("/dashboard", web::get().to(pages::dashboard))
         .route("/assets/vendor/{path:.+}", web::get().to(assets::vendor))
