@@ -8,7 +8,7 @@ use std::{
     sync::Arc,
 };
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use entity::{checkpoint_entry, person, AlertKind, Direction, DocumentType};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, PaginatorTrait,
@@ -22,7 +22,7 @@ use super::{
     pagination::{Page, PageRequest},
     persons,
     values::{
-        health::FEVER_THRESHOLD, BoundedText, Document, IdempotencyKey, PersonName, Phone,
+        health::FEVER_THRESHOLD, BoundedText, Document, IdempotencyKey, PersonName, Phone, Sent,
         Temperature, VehiclePlate,
     },
 };
@@ -44,7 +44,8 @@ const MAX_PLACE_CHARS: usize = 100;
 pub type EntryOutcome = Outcome<checkpoint_entry::Model>;
 pub type ItemResult = batch::ItemResult<checkpoint_entry::Model>;
 
-/// One submitted passage, as the device sent it.
+/// One submitted passage, as the device sent it: what a device can get wrong (a clock
+/// without its time zone, a number typed oddly) comes unparsed and is checked here, per item.
 #[derive(Debug, Clone)]
 pub struct EntryInput {
     pub idempotency_key: String,
@@ -52,7 +53,7 @@ pub struct EntryInput {
     /// Code of the checkpoint's org unit.
     pub checkpoint: String,
     pub direction: Direction,
-    pub passed_at: DateTime<Utc>,
+    pub passed_at: Sent,
     /// A registered person's id, as sent.
     pub person: Option<String>,
     pub traveller: Option<TravellerInput>,
@@ -60,7 +61,7 @@ pub struct EntryInput {
     pub destination: Option<String>,
     pub vehicle_plate: Option<String>,
     pub from_place: Option<String>,
-    pub temperature: Option<f64>,
+    pub temperature: Option<Sent>,
 }
 
 /// A traveller identified at the checkpoint by what they carry.
@@ -186,10 +187,11 @@ fn check(
         ));
     }
     let clock = state.settings.clock;
-    if input.passed_at > clock.now() + clock.skew {
+    let passed_at = input.passed_at.instant().map_err(bad(i, "passedAt"))?;
+    if passed_at > clock.now() + clock.skew {
         return Err(bad(i, "passedAt")("must not be in the future".into()));
     }
-    if input.passed_at < clock.now() - Duration::days(MAX_AGE_DAYS) {
+    if passed_at < clock.now() - Duration::days(MAX_AGE_DAYS) {
         return Err(bad(i, "passedAt")(format!(
             "is more than {MAX_AGE_DAYS} days ago"
         )));
@@ -234,7 +236,8 @@ fn check(
         .map(str::to_owned);
     let temperature = input
         .temperature
-        .map(Temperature::parse)
+        .as_ref()
+        .map(Temperature::parse_sent)
         .transpose()
         .map_err(bad(i, "temperature"))?;
     Ok(Valid {
@@ -242,7 +245,7 @@ fn check(
         checkpoint_name,
         checkpoint,
         direction: input.direction,
-        passed_at: input.passed_at,
+        passed_at,
         who,
         destination,
         plate,
@@ -374,10 +377,10 @@ async fn record_in(
     // Where each person linked by document lives: their home is alerted too.
     let mut homes: HashMap<i64, String> = HashMap::new();
     let mut refused: HashMap<usize, Rejection> = HashMap::new();
-    let mut planned: HashSet<&str> = HashSet::new();
+    let mut planned: HashMap<&str, usize> = HashMap::new();
     let mut to_insert = Vec::new();
     for (i, v) in &valid {
-        if earlier.contains_key(v.key.as_str()) || planned.contains(v.key.as_str()) {
+        if earlier.contains_key(v.key.as_str()) || planned.contains_key(v.key.as_str()) {
             continue;
         }
         let resolved = match &v.who {
@@ -410,7 +413,7 @@ async fn record_in(
             },
             Who::Traveller { document: None, .. } | Who::Vehicle => Resolved::Nobody,
         };
-        planned.insert(v.key.as_str());
+        planned.insert(v.key.as_str(), *i);
         to_insert.push(row_of(v, resolved, principal, now));
     }
 
@@ -428,7 +431,7 @@ async fn record_in(
             TryInsertResult::Empty | TryInsertResult::Conflicted => Vec::new(),
         };
     let raced = batch::raced(
-        &planned,
+        planned.keys().copied(),
         inserted.iter().map(|e| e.idempotency_key.as_str()),
     );
     if !raced.is_empty() {
@@ -473,8 +476,12 @@ async fn record_in(
         validated,
         |v| v.key.as_str(),
         |e: &checkpoint_entry::Model| e.idempotency_key.as_str(),
-        &inserted,
-        &earlier,
+        batch::Stored {
+            inserted: &inserted,
+            planned: &planned,
+            earlier: &earlier,
+        },
+        |i, v, entry| batch::key_reused("entries", i, "entry", &differences(v, entry)),
         |i, _| {
             refused
                 .get(&i)
@@ -482,6 +489,75 @@ async fn record_in(
                 .unwrap_or_else(|| reject(i, "person", "NOT_FOUND", "Person not found"))
         },
     ))
+}
+
+/// The fields in which a passage differs from the one recorded under its key: a key sent
+/// again with another passage is not a replay, or the new passage would be lost unseen. What
+/// the server derives (the person a document links to, the risk area, the alerts) is not
+/// the device's to differ.
+fn differences(v: &Valid, entry: &checkpoint_entry::Model) -> Vec<&'static str> {
+    let document = |d: &Document| (d.kind(), d.number().to_owned());
+    let who: Vec<(&'static str, bool)> = match &v.who {
+        Who::Person(id) => vec![(
+            "person",
+            entry.traveller_name.is_none() && entry.person_id == Some(*id),
+        )],
+        Who::Traveller {
+            name,
+            document: doc,
+            phone,
+        } => vec![
+            (
+                "traveller.name",
+                entry.traveller_name.as_deref() == Some(name.as_str()),
+            ),
+            (
+                "traveller.documentNumber",
+                doc.as_ref().map(document)
+                    == entry
+                        .traveller_document_type
+                        .zip(entry.traveller_document.clone()),
+            ),
+            (
+                "traveller.phone",
+                entry.traveller_phone.as_deref() == phone.as_ref().map(Phone::as_str),
+            ),
+        ],
+        Who::Vehicle => vec![(
+            if entry.traveller_name.is_some() {
+                "traveller"
+            } else {
+                "person"
+            },
+            entry.traveller_name.is_none() && entry.person_id.is_none(),
+        )],
+    };
+    [
+        ("checkpointName", v.checkpoint_name == entry.checkpoint_name),
+        ("checkpoint", v.checkpoint.id == entry.org_id),
+        ("direction", v.direction == entry.direction),
+        (
+            "passedAt",
+            // Rows stored before instants were kept to the microsecond may hold more.
+            v.passed_at == entry.passed_at.trunc_subsecs(6),
+        ),
+    ]
+    .into_iter()
+    .chain(who)
+    .chain([
+        (
+            "destination",
+            v.destination.as_ref().map(|d| d.id) == entry.destination_org_id,
+        ),
+        ("vehiclePlate", v.plate == entry.vehicle_plate),
+        ("fromPlace", v.from_place == entry.from_place),
+        (
+            "temperature",
+            v.temperature.map(Temperature::tenths) == entry.temperature_decidegrees,
+        ),
+    ])
+    .filter_map(|(field, same)| (!same).then_some(field))
+    .collect()
 }
 
 async fn find_by_keys<'k>(

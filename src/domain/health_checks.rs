@@ -1,13 +1,14 @@
 //! Health checks (健康监测): twice-daily temperatures and symptoms, submitted by grid
 //! workers in batches after an offline shift. Each item stands alone: recorded, a replay of
-//! an earlier submission (same idempotency key), or rejected with its reason.
+//! an earlier submission (same idempotency key, same values), refused for reusing a key for
+//! other values, or rejected with its reason.
 
 use std::{
     collections::{HashMap, HashSet},
     sync::Arc,
 };
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
 use entity::{health_check, person, quarantine, AlertKind};
 use sea_orm::{
     prelude::Expr,
@@ -23,7 +24,7 @@ use super::{
     nested,
     org_units::OrgUnit,
     pagination::{Page, PageRequest},
-    values::{IdempotencyKey, Symptom, Temperature},
+    values::{IdempotencyKey, Sent, Symptom, Temperature},
 };
 use crate::{
     access::{self, scope, Access, Data},
@@ -38,13 +39,14 @@ const MAX_AGE_DAYS: i64 = 30;
 /// Checks a person under observation needs each day.
 pub const CHECKS_PER_DAY: i64 = 2;
 
-/// One submitted check, as the client sent it.
+/// One submitted check, as the client sent it: what a device can get wrong (a clock without
+/// its time zone, a number typed oddly) comes unparsed and is checked here, per item.
 #[derive(Debug, Clone)]
 pub struct CheckInput {
     pub idempotency_key: String,
     pub person_id: Option<i64>,
-    pub measured_at: DateTime<Utc>,
-    pub temperature: f64,
+    pub measured_at: Sent,
+    pub temperature: Sent,
     pub symptoms: Vec<Symptom>,
 }
 
@@ -89,9 +91,13 @@ pub async fn record(
             let person_id = input
                 .person_id
                 .ok_or_else(|| reject(i, "person", "BAD_USER_INPUT", "not a valid id"))?;
-            let temperature = Temperature::parse(input.temperature)
+            let temperature = Temperature::parse_sent(&input.temperature)
                 .map_err(|m| reject(i, "temperature", "BAD_USER_INPUT", m))?;
-            if input.measured_at > clock.now() + clock.skew {
+            let measured_at = input
+                .measured_at
+                .instant()
+                .map_err(|m| reject(i, "measuredAt", "BAD_USER_INPUT", m))?;
+            if measured_at > clock.now() + clock.skew {
                 return Err(reject(
                     i,
                     "measuredAt",
@@ -99,7 +105,7 @@ pub async fn record(
                     "must not be in the future",
                 ));
             }
-            if input.measured_at < oldest {
+            if measured_at < oldest {
                 return Err(reject(
                     i,
                     "measuredAt",
@@ -110,7 +116,7 @@ pub async fn record(
             Ok(Valid {
                 key,
                 person_id,
-                measured_at: input.measured_at,
+                measured_at,
                 temperature,
                 symptoms: Symptom::to_bits(&input.symptoms),
             })
@@ -179,12 +185,13 @@ async fn record_in(
 
     let now = Utc::now();
     let mut to_insert = Vec::new();
-    let mut planned: HashSet<&str> = HashSet::new();
-    for item in validated {
+    let mut planned: HashMap<&str, usize> = HashMap::new();
+    for (i, item) in validated.iter().enumerate() {
         let Ok(valid) = item else { continue };
-        if !residences.contains_key(&valid.person_id) || !planned.insert(valid.key.as_str()) {
+        if !residences.contains_key(&valid.person_id) || planned.contains_key(valid.key.as_str()) {
             continue;
         }
+        planned.insert(valid.key.as_str(), i);
         let fever = valid.temperature.is_fever() || Symptom::any_alerting(valid.symptoms);
         to_insert.push(health_check::ActiveModel {
             person_id: Set(valid.person_id),
@@ -217,7 +224,7 @@ async fn record_in(
     // or for a person out of reach, whose earlier check still answers as a duplicate.
     let submitted: HashSet<&str> = keys.iter().copied().collect();
     let raced = batch::raced(
-        &submitted,
+        submitted,
         inserted.iter().map(|c| c.idempotency_key.as_str()),
     );
     let mut earlier: HashMap<String, health_check::Model> = HashMap::new();
@@ -260,11 +267,37 @@ async fn record_in(
         validated,
         |valid| valid.key.as_str(),
         |check: &health_check::Model| check.idempotency_key.as_str(),
-        &inserted,
-        &earlier,
+        batch::Stored {
+            inserted: &inserted,
+            planned: &planned,
+            earlier: &earlier,
+        },
+        |i, valid, check| batch::key_reused("checks", i, "check", &differences(valid, check)),
         // Never says whether the person exists outside one's jurisdiction.
         |i, _| reject(i, "person", "NOT_FOUND", "Person not found"),
     ))
+}
+
+/// The fields in which a check differs from the one recorded under its key: a key sent
+/// again with another reading is not a replay, or the new reading would be lost unseen.
+/// What the server derives (the fever flag, the observation) is not the client's to differ.
+fn differences(valid: &Valid, check: &health_check::Model) -> Vec<&'static str> {
+    [
+        ("person", valid.person_id == check.person_id),
+        (
+            "measuredAt",
+            // Rows stored before instants were kept to the microsecond may hold more.
+            valid.measured_at == check.measured_at.trunc_subsecs(6),
+        ),
+        (
+            "temperature",
+            valid.temperature.tenths() == check.temperature_decidegrees,
+        ),
+        ("symptoms", valid.symptoms == check.symptoms),
+    ]
+    .into_iter()
+    .filter_map(|(field, same)| (!same).then_some(field))
+    .collect()
 }
 
 pub(crate) fn fever_message(check: &health_check::Model) -> String {
