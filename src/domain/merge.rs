@@ -361,6 +361,11 @@ pub(super) async fn absorb(
             _ => NotSet,
         },
         document_number: fill(&keep.document_number, &gone.document_number),
+        // A number taken from a held record stays held: it belongs to someone verified.
+        held_for_id: match (&keep.document_number, gone.held_for_id) {
+            (None, Some(claimed)) if gone.document_number.is_some() => Set(Some(claimed)),
+            _ => NotSet,
+        },
         phone: fill(&keep.phone, &gone.phone),
         address: fill(&keep.address, &gone.address),
         birth_date: match (keep.birth_date, gone.birth_date) {

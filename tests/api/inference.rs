@@ -344,6 +344,39 @@ async fn a_number_tells_a_masked_agency_nothing_whoever_it_belongs_to() {
         .await
     ));
 
+    // Merging what it registered into a record of its own answers alike too (the number
+    // a held record carries stays held on the kept one).
+    let registered: Vec<String> = answers
+        .iter()
+        .map(|a| {
+            a["data"]["registerPerson"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let mut merges = Vec::new();
+    for (i, id) in registered.iter().enumerate() {
+        let twin = app
+            .gql(
+                &community,
+                "mutation($n: String!) { registerPerson(input: { name: $n, residence: \"DEMO-01-01-01-01\" }) { id } }",
+                json!({ "n": format!("并档{i}") }),
+            )
+            .await;
+        assert_ok(&twin);
+        merges.push(
+            app.gql(
+                &community,
+                "mutation($k: ID!, $m: ID!) { mergePersons(keepId: $k, mergeId: $m, expectedVersions: { keep: 1, merge: 1 }) { id documentNumber version } }",
+                json!({ "k": twin["data"]["registerPerson"]["id"], "m": id }),
+            )
+            .await,
+        );
+    }
+    let merges: [Value; 3] = merges.try_into().unwrap();
+    assert_alike("mergePersons", &merges);
+    assert_ok(&merges[1]);
     // Registered while tracing a contact of a local case.
     let resident = fixtures::register(&app, 7201, "本地病例", GRID).await;
     let case = app
