@@ -6,49 +6,182 @@
 
 use std::collections::HashMap;
 
-/// Why one item was not recorded; the batch goes on without it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rejection {
-    /// BAD_USER_INPUT, NOT_FOUND, FORBIDDEN, or IDEMPOTENCY_KEY_REUSED.
-    pub code: &'static str,
-    /// The input field, e.g. `checks[3].temperature`.
-    pub field: String,
-    pub message: String,
-}
+use chrono::{DateTime, Utc};
+
+use super::values::{Choice, Malformed, Sent, Temperature, Wrong};
+
+/// The form an instant must take.
+pub const INSTANT_FORM: &str = "RFC 3339 with an offset, e.g. 2026-12-03T08:30:00+08:00";
+/// The form a temperature must take.
+pub const TEMPERATURE_FORM: &str = "°C as a number with at most one decimal, e.g. 36.8";
 
 /// The code of an item whose key was used before for other values.
 pub const KEY_REUSED: &str = "IDEMPOTENCY_KEY_REUSED";
 
-impl Rejection {
-    pub fn new(
-        list: &str,
-        index: usize,
-        field: &str,
-        code: &'static str,
-        message: impl Into<String>,
-    ) -> Self {
-        Self {
-            code,
-            field: format!("{list}[{index}].{field}"),
-            message: message.into(),
+/// What was wrong with one item. Every item error is worded here, in [`Problem::message`],
+/// and only here, so that the wording can be translated without touching the rules; the
+/// codes ([`Problem::code`]) are stable and are what clients branch on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The value has the wrong form: a time without its offset, text for a number, a name
+    /// that is not one of the enum's.
+    Form(Malformed, Expected),
+    /// A value's own rule, worded where the value is checked for every caller (a name too
+    /// long, a document number whose check digit is wrong, a temperature out of range).
+    Invalid(String),
+    InTheFuture,
+    OlderThanDays(i64),
+    NotAnId,
+    /// The person does not exist, or not inside the recorder's jurisdiction (never told apart).
+    PersonNotFound,
+    OutsideJurisdiction,
+    UnknownOrgUnit,
+    PersonAndTraveller,
+    NobodyNamed,
+    DocumentTypeWithoutNumber,
+    /// The key was used before for a `noun` that differs in these fields.
+    KeyReused {
+        noun: &'static str,
+        differs: Vec<&'static str>,
+    },
+}
+
+/// The form a value of the wrong form should have had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    Instant,
+    Temperature,
+    /// One of the names listed with the value.
+    Name,
+}
+
+impl Problem {
+    /// The stable code: BAD_USER_INPUT, NOT_FOUND, FORBIDDEN or IDEMPOTENCY_KEY_REUSED.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::PersonNotFound => "NOT_FOUND",
+            Self::OutsideJurisdiction => "FORBIDDEN",
+            Self::KeyReused { .. } => KEY_REUSED,
+            Self::Form(..)
+            | Self::Invalid(_)
+            | Self::InTheFuture
+            | Self::OlderThanDays(_)
+            | Self::NotAnId
+            | Self::UnknownOrgUnit
+            | Self::PersonAndTraveller
+            | Self::NobodyNamed
+            | Self::DocumentTypeWithoutNumber => "BAD_USER_INPUT",
         }
+    }
+
+    /// The message for people (English for now): what was wrong and, where the value had the
+    /// wrong form, the form expected.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Form(Malformed { shown, wrong }, expected) => {
+                let what = match wrong {
+                    Wrong::NoOffset => "has no offset",
+                    Wrong::DateWithoutTime => "is a date without a time",
+                    Wrong::NumberForTimestamp => "is a number, not a timestamp",
+                    Wrong::NotATimestamp => "is not a timestamp",
+                    Wrong::NotANumber => "is not a number",
+                    Wrong::NotOneOf(_) => "is not a value of this field",
+                };
+                let form = match (expected, wrong) {
+                    (_, Wrong::NotOneOf(allowed)) => format!("one of {}", allowed.join(", ")),
+                    (Expected::Instant, _) => INSTANT_FORM.to_owned(),
+                    (Expected::Temperature, _) => TEMPERATURE_FORM.to_owned(),
+                    (Expected::Name, _) => "a name of this field's list".to_owned(),
+                };
+                format!("{shown} {what}: expected {form}")
+            }
+            Self::Invalid(message) => message.clone(),
+            Self::InTheFuture => "must not be in the future".to_owned(),
+            Self::OlderThanDays(days) => format!("is more than {days} days ago"),
+            Self::NotAnId => "not a valid id".to_owned(),
+            Self::PersonNotFound => "Person not found".to_owned(),
+            Self::OutsideJurisdiction => "is outside your jurisdiction".to_owned(),
+            Self::UnknownOrgUnit => "unknown org unit".to_owned(),
+            Self::PersonAndTraveller => "give either person or traveller, not both".to_owned(),
+            Self::NobodyNamed => {
+                "give the person, the traveller or at least the vehicle plate".to_owned()
+            }
+            Self::DocumentTypeWithoutNumber => "is needed with a document type".to_owned(),
+            Self::KeyReused { noun, differs } => format!(
+                "was already used for a {noun} with a different {}: nothing was written, and \
+                 the {noun} recorded with this key is returned; a new {noun} needs a new key",
+                differs.join(", ")
+            ),
+        }
+    }
+}
+
+impl From<String> for Problem {
+    fn from(message: String) -> Self {
+        Self::Invalid(message)
+    }
+}
+
+/// An instant as sent: RFC 3339 with an offset.
+pub fn instant(sent: &Sent) -> Result<DateTime<Utc>, Problem> {
+    sent.instant()
+        .map_err(|malformed| Problem::Form(malformed, Expected::Instant))
+}
+
+/// A temperature as sent: a number, or the same number as text, then in range.
+pub fn temperature(sent: &Sent) -> Result<Temperature, Problem> {
+    let number = sent
+        .number()
+        .map_err(|malformed| Problem::Form(malformed, Expected::Temperature))?;
+    Ok(Temperature::parse(number)?)
+}
+
+/// One of an enum's names, as sent.
+pub fn choice<T: Copy>(sent: &Choice<T>) -> Result<T, Problem> {
+    sent.known()
+        .map_err(|malformed| Problem::Form(malformed, Expected::Name))
+}
+
+/// Why one item was not recorded; the batch goes on without it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// The input field, e.g. `checks[3].temperature`.
+    pub field: String,
+    pub problem: Problem,
+}
+
+impl Rejection {
+    pub fn new(list: &str, index: usize, field: &str, problem: impl Into<Problem>) -> Self {
+        Self {
+            field: format!("{list}[{index}].{field}"),
+            problem: problem.into(),
+        }
+    }
+
+    /// BAD_USER_INPUT, NOT_FOUND, FORBIDDEN, or IDEMPOTENCY_KEY_REUSED.
+    pub fn code(&self) -> &'static str {
+        self.problem.code()
+    }
+
+    pub fn message(&self) -> String {
+        self.problem.message()
     }
 }
 
 /// Refuses item `index` of `list` when `differs` names fields in which it differs from the
 /// `noun` recorded under its key; nothing when it differs in none (a true replay).
-pub fn key_reused(list: &str, index: usize, noun: &str, differs: &[&str]) -> Option<Rejection> {
+pub fn key_reused(
+    list: &str,
+    index: usize,
+    noun: &'static str,
+    differs: Vec<&'static str>,
+) -> Option<Rejection> {
     (!differs.is_empty()).then(|| {
         Rejection::new(
             list,
             index,
             "idempotencyKey",
-            KEY_REUSED,
-            format!(
-                "was already used for a {noun} with a different {}: nothing was written, and \
-                 the {noun} recorded with this key is returned; a new {noun} needs a new key",
-                differs.join(", ")
-            ),
+            Problem::KeyReused { noun, differs },
         )
     })
 }
@@ -182,10 +315,14 @@ mod tests {
                 earlier: &earlier,
             },
             |i, v, row| {
-                (v.1 != row.1)
-                    .then(|| Rejection::new("items", i, "idempotencyKey", KEY_REUSED, "reused"))
+                key_reused(
+                    "items",
+                    i,
+                    "item",
+                    if v.1 == row.1 { vec![] } else { vec!["value"] },
+                )
             },
-            |i, _| Rejection::new("items", i, "person", "NOT_FOUND", "Person not found"),
+            |i, _| Rejection::new("items", i, "person", Problem::PersonNotFound),
         );
         results
             .iter()
@@ -193,9 +330,9 @@ mod tests {
                 Outcome::Recorded(_) => "recorded".to_owned(),
                 Outcome::Duplicate(_) => "duplicate".to_owned(),
                 Outcome::KeyReused { original, error } => {
-                    format!("{} of {}: {}", error.code, original.0, error.field)
+                    format!("{} of {}: {}", error.code(), original.0, error.field)
                 }
-                Outcome::Rejected(rejection) => rejection.code.to_owned(),
+                Outcome::Rejected(rejection) => rejection.code().to_owned(),
             })
             .collect()
     }
@@ -208,7 +345,7 @@ mod tests {
                 Ok(("a", 1)),
                 Ok(("b", 2)),
                 Ok(("a", 1)),
-                Err(Rejection::new("items", 3, "x", "BAD_USER_INPUT", "bad")),
+                Err(Rejection::new("items", 3, "x", Problem::NotAnId)),
                 Ok(("d", 4)),
             ],
         );
@@ -245,6 +382,50 @@ mod tests {
         // Item 0 (value 5) was refused inside the transaction; item 1 wrote "a".
         let kinds = kinds_of(&["a", "a"], vec![Ok(("a", 5)), Ok(("a", 1))]);
         assert_eq!(kinds, ["NOT_FOUND", "recorded"]);
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_form_is_told_what_form_was_expected() {
+        let sent = |s: &str| Sent::Text(s.to_owned());
+        let problem = instant(&sent("2026-12-03T08:30:00")).unwrap_err();
+        assert_eq!(problem.code(), "BAD_USER_INPUT");
+        assert_eq!(
+            problem.message(),
+            "\"2026-12-03T08:30:00\" has no offset: expected RFC 3339 with an offset, \
+             e.g. 2026-12-03T08:30:00+08:00"
+        );
+        assert_eq!(
+            temperature(&sent("36,8")).unwrap_err().message(),
+            "\"36,8\" is not a number: expected °C as a number with at most one decimal, e.g. 36.8"
+        );
+        assert_eq!(temperature(&sent("36.8")).map(Temperature::tenths), Ok(368));
+        assert_eq!(
+            temperature(&Sent::Number(39.0)).map(Temperature::tenths),
+            Ok(390)
+        );
+        assert!(matches!(
+            temperature(&Sent::Number(52.0)),
+            Err(Problem::Invalid(_))
+        ));
+        let direction: Choice<u8> = Choice::Unknown {
+            sent: Sent::Name("SIDEWAYS".into()),
+            allowed: vec!["INBOUND", "OUTBOUND"],
+        };
+        assert_eq!(
+            choice(&direction).unwrap_err().message(),
+            "SIDEWAYS is not a value of this field: expected one of INBOUND, OUTBOUND"
+        );
+    }
+
+    #[test]
+    fn a_reused_key_names_what_differs_and_has_its_own_code() {
+        let rejection = key_reused("checks", 2, "check", vec!["temperature"]).unwrap();
+        assert_eq!(rejection.code(), KEY_REUSED);
+        assert_eq!(rejection.field, "checks[2].idempotencyKey");
+        assert!(rejection
+            .message()
+            .starts_with("was already used for a check with a different temperature"));
+        assert!(key_reused("checks", 2, "check", vec![]).is_none());
     }
 
     #[test]

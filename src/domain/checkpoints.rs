@@ -17,13 +17,13 @@ use sea_orm::{
 
 use super::{
     alerts::{self, NewAlert},
-    batch::{self, Outcome, Rejection},
+    batch::{self, Outcome, Problem, Rejection},
     org_units::OrgUnit,
     pagination::{Page, PageRequest},
     persons,
     values::{
-        health::FEVER_THRESHOLD, BoundedText, Document, IdempotencyKey, PersonName, Phone, Sent,
-        Temperature, VehiclePlate,
+        health::FEVER_THRESHOLD, BoundedText, Choice, Document, IdempotencyKey, PersonName, Phone,
+        Sent, Temperature, VehiclePlate,
     },
 };
 use crate::{
@@ -52,7 +52,7 @@ pub struct EntryInput {
     pub checkpoint_name: String,
     /// Code of the checkpoint's org unit.
     pub checkpoint: String,
-    pub direction: Direction,
+    pub direction: Choice<Direction>,
     pub passed_at: Sent,
     /// A registered person's id, as sent.
     pub person: Option<String>,
@@ -68,7 +68,7 @@ pub struct EntryInput {
 #[derive(Debug, Clone)]
 pub struct TravellerInput {
     pub name: String,
-    pub document_type: Option<DocumentType>,
+    pub document_type: Option<Choice<DocumentType>>,
     pub document_number: Option<String>,
     pub phone: Option<String>,
 }
@@ -104,12 +104,13 @@ struct Valid {
     temperature: Option<Temperature>,
 }
 
-fn reject(index: usize, field: &str, code: &'static str, message: impl Into<String>) -> Rejection {
-    Rejection::new("entries", index, field, code, message)
+fn reject(index: usize, field: &str) -> impl Fn(Problem) -> Rejection + '_ {
+    move |problem| Rejection::new("entries", index, field, problem)
 }
 
+/// A value's own rule broken, worded by the value.
 fn bad(index: usize, field: &str) -> impl Fn(String) -> Rejection + '_ {
-    move |message| reject(index, field, "BAD_USER_INPUT", message)
+    move |message| reject(index, field)(Problem::Invalid(message))
 }
 
 /// Records a batch of passages in one transaction, in a number of statements that does not
@@ -148,9 +149,11 @@ async fn validate(
     input: &EntryInput,
 ) -> AppResult<Result<Valid, Rejection>> {
     let unit = |code: String, field: &'static str| async move {
-        state.orgs.by_code(&state.db, &code).await.map(|found| {
-            found.ok_or_else(|| reject(i, field, "BAD_USER_INPUT", "unknown org unit"))
-        })
+        state
+            .orgs
+            .by_code(&state.db, &code)
+            .await
+            .map(|found| found.ok_or_else(|| reject(i, field)(Problem::UnknownOrgUnit)))
     };
     let checkpoint = match unit(input.checkpoint.clone(), "checkpoint").await? {
         Ok(checkpoint) => checkpoint,
@@ -179,22 +182,16 @@ fn check(
         .map_err(bad(i, "checkpointName"))?
         .into_inner();
     if !principal.jurisdiction().contains(&checkpoint.path) {
-        return Err(reject(
-            i,
-            "checkpoint",
-            "FORBIDDEN",
-            "is outside your jurisdiction",
-        ));
+        return Err(reject(i, "checkpoint")(Problem::OutsideJurisdiction));
     }
     let clock = state.settings.clock;
-    let passed_at = input.passed_at.instant().map_err(bad(i, "passedAt"))?;
+    let direction = batch::choice(&input.direction).map_err(reject(i, "direction"))?;
+    let passed_at = batch::instant(&input.passed_at).map_err(reject(i, "passedAt"))?;
     if passed_at > clock.now() + clock.skew {
-        return Err(bad(i, "passedAt")("must not be in the future".into()));
+        return Err(reject(i, "passedAt")(Problem::InTheFuture));
     }
     if passed_at < clock.now() - Duration::days(MAX_AGE_DAYS) {
-        return Err(bad(i, "passedAt")(format!(
-            "is more than {MAX_AGE_DAYS} days ago"
-        )));
+        return Err(reject(i, "passedAt")(Problem::OlderThanDays(MAX_AGE_DAYS)));
     }
     let plate = input
         .vehicle_plate
@@ -204,24 +201,16 @@ fn check(
         .map_err(bad(i, "vehiclePlate"))?
         .map(VehiclePlate::into_inner);
     let who = match (&input.person, &input.traveller) {
-        (Some(_), Some(_)) => {
-            return Err(bad(i, "traveller")(
-                "give either person or traveller, not both".into(),
-            ))
-        }
+        (Some(_), Some(_)) => return Err(reject(i, "traveller")(Problem::PersonAndTraveller)),
         (Some(id), None) => Who::Person(
             id.parse::<i64>()
                 .ok()
                 .filter(|id| *id > 0)
-                .ok_or_else(|| bad(i, "person")("not a valid id".into()))?,
+                .ok_or_else(|| reject(i, "person")(Problem::NotAnId))?,
         ),
         (None, Some(traveller)) => traveller_of(i, traveller)?,
         (None, None) if plate.is_some() => Who::Vehicle,
-        (None, None) => {
-            return Err(bad(i, "person")(
-                "give the person, the traveller or at least the vehicle plate".into(),
-            ))
-        }
+        (None, None) => return Err(reject(i, "person")(Problem::NobodyNamed)),
     };
     let from_place = input
         .from_place
@@ -237,14 +226,14 @@ fn check(
     let temperature = input
         .temperature
         .as_ref()
-        .map(Temperature::parse_sent)
+        .map(batch::temperature)
         .transpose()
-        .map_err(bad(i, "temperature"))?;
+        .map_err(reject(i, "temperature"))?;
     Ok(Valid {
         key,
         checkpoint_name,
         checkpoint,
-        direction: input.direction,
+        direction,
         passed_at,
         who,
         destination,
@@ -257,14 +246,20 @@ fn check(
 
 fn traveller_of(i: usize, traveller: &TravellerInput) -> Result<Who, Rejection> {
     let name = PersonName::parse(&traveller.name).map_err(bad(i, "traveller.name"))?;
-    let document = match (&traveller.document_number, traveller.document_type) {
+    let kind = traveller
+        .document_type
+        .as_ref()
+        .map(batch::choice)
+        .transpose()
+        .map_err(reject(i, "traveller.documentType"))?;
+    let document = match (&traveller.document_number, kind) {
         (Some(number), kind) => Some(
             Document::parse(kind.unwrap_or(DocumentType::ResidentId), number)
                 .map_err(bad(i, "traveller.documentNumber"))?,
         ),
         (None, Some(_)) => {
-            return Err(bad(i, "traveller.documentNumber")(
-                "is needed with a document type".into(),
+            return Err(reject(i, "traveller.documentNumber")(
+                Problem::DocumentTypeWithoutNumber,
             ))
         }
         (None, None) => None,
@@ -391,7 +386,7 @@ async fn record_in(
                 },
                 None => {
                     // Never says whether the person exists outside one's jurisdiction.
-                    refused.insert(*i, reject(*i, "person", "NOT_FOUND", "Person not found"));
+                    refused.insert(*i, reject(*i, "person")(Problem::PersonNotFound));
                     continue;
                 }
             },
@@ -481,12 +476,12 @@ async fn record_in(
             planned: &planned,
             earlier: &earlier,
         },
-        |i, v, entry| batch::key_reused("entries", i, "entry", &differences(v, entry)),
+        |i, v, entry| batch::key_reused("entries", i, "entry", differences(v, entry)),
         |i, _| {
             refused
                 .get(&i)
                 .cloned()
-                .unwrap_or_else(|| reject(i, "person", "NOT_FOUND", "Person not found"))
+                .unwrap_or_else(|| reject(i, "person")(Problem::PersonNotFound))
         },
     ))
 }

@@ -20,11 +20,11 @@ use sea_orm::{
 
 use super::{
     alerts::{self, NewAlert},
-    batch::{self, Outcome, Rejection},
+    batch::{self, Outcome, Problem, Rejection},
     nested,
     org_units::OrgUnit,
     pagination::{Page, PageRequest},
-    values::{IdempotencyKey, Sent, Symptom, Temperature},
+    values::{Choice, IdempotencyKey, Sent, Symptom, Temperature},
 };
 use crate::{
     access::{self, scope, Access, Data},
@@ -47,7 +47,7 @@ pub struct CheckInput {
     pub person_id: Option<i64>,
     pub measured_at: Sent,
     pub temperature: Sent,
-    pub symptoms: Vec<Symptom>,
+    pub symptoms: Vec<Choice<Symptom>>,
 }
 
 pub type CheckOutcome = Outcome<health_check::Model>;
@@ -61,8 +61,8 @@ struct Valid {
     symptoms: i32,
 }
 
-fn reject(index: usize, field: &str, code: &'static str, message: impl Into<String>) -> Rejection {
-    Rejection::new("checks", index, field, code, message)
+fn reject(index: usize, field: &str) -> impl Fn(Problem) -> Rejection + '_ {
+    move |problem| Rejection::new("checks", index, field, problem)
 }
 
 /// Records a batch of checks in one transaction, in a number of statements that does not
@@ -87,38 +87,36 @@ pub async fn record(
         .enumerate()
         .map(|(i, input)| {
             let key = IdempotencyKey::parse(&input.idempotency_key)
-                .map_err(|m| reject(i, "idempotencyKey", "BAD_USER_INPUT", m))?;
+                .map_err(|m| reject(i, "idempotencyKey")(m.into()))?;
             let person_id = input
                 .person_id
-                .ok_or_else(|| reject(i, "person", "BAD_USER_INPUT", "not a valid id"))?;
-            let temperature = Temperature::parse_sent(&input.temperature)
-                .map_err(|m| reject(i, "temperature", "BAD_USER_INPUT", m))?;
-            let measured_at = input
-                .measured_at
-                .instant()
-                .map_err(|m| reject(i, "measuredAt", "BAD_USER_INPUT", m))?;
+                .ok_or_else(|| reject(i, "person")(Problem::NotAnId))?;
+            let temperature =
+                batch::temperature(&input.temperature).map_err(reject(i, "temperature"))?;
+            let measured_at =
+                batch::instant(&input.measured_at).map_err(reject(i, "measuredAt"))?;
             if measured_at > clock.now() + clock.skew {
-                return Err(reject(
-                    i,
-                    "measuredAt",
-                    "BAD_USER_INPUT",
-                    "must not be in the future",
-                ));
+                return Err(reject(i, "measuredAt")(Problem::InTheFuture));
             }
             if measured_at < oldest {
-                return Err(reject(
-                    i,
-                    "measuredAt",
-                    "BAD_USER_INPUT",
-                    format!("is more than {MAX_AGE_DAYS} days ago"),
-                ));
+                return Err(reject(i, "measuredAt")(Problem::OlderThanDays(
+                    MAX_AGE_DAYS,
+                )));
             }
+            let symptoms = input
+                .symptoms
+                .iter()
+                .enumerate()
+                .map(|(j, symptom)| {
+                    batch::choice(symptom).map_err(|p| reject(i, &format!("symptoms[{j}]"))(p))
+                })
+                .collect::<Result<Vec<Symptom>, Rejection>>()?;
             Ok(Valid {
                 key,
                 person_id,
                 measured_at,
                 temperature,
-                symptoms: Symptom::to_bits(&input.symptoms),
+                symptoms: Symptom::to_bits(&symptoms),
             })
         })
         .collect();
@@ -272,9 +270,9 @@ async fn record_in(
             planned: &planned,
             earlier: &earlier,
         },
-        |i, valid, check| batch::key_reused("checks", i, "check", &differences(valid, check)),
+        |i, valid, check| batch::key_reused("checks", i, "check", differences(valid, check)),
         // Never says whether the person exists outside one's jurisdiction.
-        |i, _| reject(i, "person", "NOT_FOUND", "Person not found"),
+        |i, _| reject(i, "person")(Problem::PersonNotFound),
     ))
 }
 

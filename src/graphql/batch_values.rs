@@ -2,9 +2,10 @@
 //! would refuse the whole request for one bad item; these take any value, and the domain
 //! checks it with the item, so a bad one rejects only its item.
 
-use async_graphql::{InputValueResult, Scalar, ScalarType, Value};
+use async_graphql::{resolver_utils::EnumType, InputValueResult, Scalar, ScalarType, Value};
 
-use crate::domain::values::Sent;
+use super::enums::{Direction, DocumentType, Symptom};
+use crate::domain::values::{Choice, Sent};
 
 fn sent(value: Value) -> Sent {
     match value {
@@ -12,7 +13,7 @@ fn sent(value: Value) -> Sent {
         Value::Number(number) => number
             .as_f64()
             .map_or_else(|| Sent::Other(number.to_string()), Sent::Number),
-        Value::Enum(name) => Sent::Other(name.to_string()),
+        Value::Enum(name) => Sent::Name(name.to_string()),
         Value::Boolean(b) => Sent::Other(b.to_string()),
         Value::Null => Sent::Other("null".into()),
         Value::List(_) => Sent::Other("a list".into()),
@@ -25,9 +26,86 @@ fn value(sent: &Sent) -> Value {
     match sent {
         Sent::Text(text) => Value::String(text.clone()),
         Sent::Number(n) => async_graphql::Number::from_f64(*n).map_or(Value::Null, Value::Number),
+        Sent::Name(name) => Value::Enum(async_graphql::Name::new(name)),
         Sent::Other(what) => Value::String(what.clone()),
     }
 }
+
+/// One of the GraphQL enum `E`'s names, written as an enum value (`INBOUND`) or as text
+/// (`"INBOUND"`, as in variables); anything else is kept as sent, with the names it may take.
+fn choice<E: EnumType>(value: Value) -> Choice<E> {
+    let name = match &value {
+        Value::Enum(name) => Some(name.as_str()),
+        Value::String(text) => Some(text.as_str()),
+        _ => None,
+    };
+    match name.and_then(|name| E::items().iter().find(|item| item.name == name)) {
+        Some(item) => Choice::Known(item.value),
+        None => Choice::Unknown {
+            sent: sent(value),
+            allowed: E::items().iter().map(|item| item.name).collect(),
+        },
+    }
+}
+
+fn choice_value<E: EnumType>(choice: &Choice<E>) -> Value {
+    match choice {
+        Choice::Known(known) => E::items()
+            .iter()
+            .find(|item| item.value == *known)
+            .map_or(Value::Null, |item| {
+                Value::Enum(async_graphql::Name::new(item.name))
+            }),
+        Choice::Unknown { sent, .. } => value(sent),
+    }
+}
+
+/// Declares a scalar taking one of an enum's names, checked with its item.
+macro_rules! batch_enum {
+    ($(#[$doc:meta])* $scalar:ident, $name:literal, $enum:ty) => {
+        /// What the device sent; see the scalar's description below.
+        pub struct $scalar(pub Choice<$enum>);
+
+        $(#[$doc])*
+        #[Scalar(name = $name)]
+        impl ScalarType for $scalar {
+            fn parse(value: Value) -> InputValueResult<Self> {
+                Ok(Self(choice(value)))
+            }
+
+            fn to_value(&self) -> Value {
+                choice_value(&self.0)
+            }
+        }
+    };
+}
+
+batch_enum!(
+    /// Which way a traveller passed, in a batch item: `INBOUND` (entering the city or the
+    /// compound, 进) or `OUTBOUND` (leaving it, 出), as for the enum `Direction`. Checked with
+    /// its item, not by the request: another value rejects only that item.
+    BatchDirection,
+    "BatchDirection",
+    Direction
+);
+
+batch_enum!(
+    /// A symptom ticked at a check, in a batch item: a name of the enum `Symptom` (`COUGH`,
+    /// `SORE_THROAT`, ...). Checked with its item, not by the request: another value rejects
+    /// only that item.
+    BatchSymptom,
+    "BatchSymptom",
+    Symptom
+);
+
+batch_enum!(
+    /// A kind of identity document, in a batch item: a name of the enum `DocumentType`
+    /// (`RESIDENT_ID`, `PASSPORT`, ...). Checked with its item, not by the request: another
+    /// value rejects only that item.
+    BatchDocumentType,
+    "BatchDocumentType",
+    DocumentType
+);
 
 /// What the device sent; see the scalar's description below.
 pub struct BatchDateTime(pub Sent);

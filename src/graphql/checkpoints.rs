@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use entity::checkpoint_entry;
 
 use super::{
-    batch_values::{BatchDateTime, BatchTemperature},
+    batch_values::{BatchDateTime, BatchDirection, BatchDocumentType, BatchTemperature},
     cases::unit,
     context::{actor, row_id, state},
     enums::{Agency, Direction, DocumentType},
@@ -316,7 +316,8 @@ pub struct CheckpointEntryInput {
     checkpoint_name: String,
     /// Code of the checkpoint's org unit; it must be in your jurisdiction.
     checkpoint: String,
-    direction: Direction,
+    /// INBOUND or OUTBOUND.
+    direction: BatchDirection,
     /// When they passed, with its offset (`2026-12-03T08:30:00+08:00`); not in the future,
     /// at most 30 days ago.
     passed_at: BatchDateTime,
@@ -337,12 +338,12 @@ impl From<CheckpointEntryInput> for EntryInput {
             idempotency_key: input.idempotency_key,
             checkpoint_name: input.checkpoint_name,
             checkpoint: input.checkpoint,
-            direction: input.direction.into(),
+            direction: input.direction.0.map(Into::into),
             passed_at: input.passed_at.0,
             person: input.person.map(|id| id.0),
             traveller: input.traveller.map(|t| TravellerInput {
                 name: t.name,
-                document_type: t.document_type.map(Into::into),
+                document_type: t.document_type.map(|kind| kind.0.map(Into::into)),
                 document_number: t.document_number,
                 phone: t.phone,
             }),
@@ -359,8 +360,8 @@ impl From<CheckpointEntryInput> for EntryInput {
 #[derive(InputObject)]
 pub struct TravellerDetails {
     name: String,
-    /// RESIDENT_ID when omitted.
-    document_type: Option<DocumentType>,
+    /// A name of the enum `DocumentType`; RESIDENT_ID when omitted.
+    document_type: Option<BatchDocumentType>,
     document_number: Option<String>,
     phone: Option<String>,
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::health_check;
 
 use super::{
-    batch_values::{BatchDateTime, BatchTemperature},
+    batch_values::{BatchDateTime, BatchSymptom, BatchTemperature},
     cases::unit,
     context::{actor, row_id, state},
     enums::{Agency, Symptom},
@@ -116,7 +116,7 @@ impl HealthCheckMutation {
                     .symptoms
                     .unwrap_or_default()
                     .into_iter()
-                    .map(Into::into)
+                    .map(|s| s.0.map(Into::into))
                     .collect(),
             })
             .collect();
@@ -238,7 +238,8 @@ pub struct HealthCheckInput {
     measured_at: BatchDateTime,
     /// °C, 30.0 to 45.0, one decimal: a number, or the same number as text.
     temperature: BatchTemperature,
-    symptoms: Option<Vec<Symptom>>,
+    /// Symptoms ticked, as names of the enum `Symptom`.
+    symptoms: Option<Vec<BatchSymptom>>,
 }
 
 /// What happened to one item of a batch (a check, a checkpoint entry).
@@ -283,9 +284,9 @@ pub struct ItemError {
 impl From<Rejection> for ItemError {
     fn from(rejection: Rejection) -> Self {
         Self {
-            code: rejection.code.to_owned(),
+            code: rejection.code().to_owned(),
+            message: rejection.message(),
             field: rejection.field,
-            message: rejection.message,
         }
     }
 }

@@ -1,7 +1,5 @@
 //! Values of a health check: temperature, symptoms, and the client's idempotency key.
 
-use super::sent::Sent;
-
 /// A body temperature in tenths of a degree Celsius, between 30.0 and 45.0 °C.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Temperature(i32);
@@ -24,11 +22,6 @@ impl Temperature {
         }
         // In range, so the cast is exact.
         Ok(Self(tenths as i32))
-    }
-
-    /// A temperature as a device sent it: a number, or the same number as text.
-    pub fn parse_sent(sent: &Sent) -> Result<Self, String> {
-        Self::parse(sent.number("°C with at most one decimal, e.g. 36.8")?)
     }
 
     pub fn from_tenths(tenths: i32) -> Self {
@@ -143,27 +136,6 @@ mod tests {
         assert!(Temperature::parse(45.1).is_err());
         assert!(Temperature::parse(f64::NAN).is_err());
         assert!(Temperature::parse(30.0).is_ok() && Temperature::parse(45.0).is_ok());
-    }
-
-    #[test]
-    fn a_temperature_sent_as_text_reads_as_the_number() {
-        let sent = |s: &str| Sent::Text(s.to_owned());
-        assert_eq!(
-            Temperature::parse_sent(&sent("36.8")).unwrap().tenths(),
-            368
-        );
-        assert_eq!(
-            Temperature::parse_sent(&Sent::Number(39.0))
-                .unwrap()
-                .tenths(),
-            390
-        );
-        assert_eq!(
-            Temperature::parse_sent(&sent("36,8")),
-            Err("\"36,8\" is not a number: expected °C with at most one decimal, e.g. 36.8".into())
-        );
-        assert!(Temperature::parse_sent(&sent("52.0")).is_err());
-        assert!(Temperature::parse_sent(&Sent::Other("true".into())).is_err());
     }
 
     #[test]

@@ -16,5 +16,5 @@ pub use person_fields::{
     parse_birth_date, pseudonymize_name, BoundedText, Document, PersonName, Phone,
 };
 pub use resident_id::{mask_document_number, ResidentId};
-pub use sent::Sent;
+pub use sent::{Choice, Malformed, Sent, Wrong};
 pub use travel::{RiskAreas, VehiclePlate};
