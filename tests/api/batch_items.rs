@@ -92,6 +92,7 @@ async fn an_offline_phones_batch_rejects_only_its_malformed_checks_each_with_ind
         bad_symptom,
         a_date,
         check("shift-7", &person, 5, json!(38.4)),
+        check("shift-8", "not-an-id", 4, json!(36.6)),
     ]);
     let response = app.gql(&worker, CHECKS, json!({ "c": batch })).await;
     let results = items(&response, "recordHealthChecks");
@@ -99,12 +100,14 @@ async fn an_offline_phones_batch_rejects_only_its_malformed_checks_each_with_ind
         statuses(results),
         [
             "RECORDED", "RECORDED", "REJECTED", "REJECTED", "REJECTED", "REJECTED", "REJECTED",
-            "RECORDED"
+            "RECORDED", "REJECTED"
         ],
         "{response}"
     );
     assert_eq!(results[1]["check"]["temperature"], 36.8);
     assert_eq!(results[7]["check"]["fever"], true);
+    assert_eq!(results[8]["error"]["field"], "checks[8].person");
+    assert_eq!(results[8]["error"]["message"], "not a valid id");
 
     let error = |i: usize| &results[i]["error"];
     assert_eq!(error(2)["code"], "BAD_USER_INPUT");
@@ -321,15 +324,21 @@ async fn a_checkpoint_batch_rejects_only_its_malformed_entries_and_refuses_a_reu
             "g60-6",
             json!({ "temperature": "37.8", "direction": "OUTBOUND" })
         ),
+        entry("g60-8", json!({ "person": "abc" })),
     ]);
     let response = app.gql(&police, ENTRIES, json!({ "e": batch })).await;
     let results = items(&response, "recordCheckpointEntries");
     assert_eq!(
         statuses(results),
-        ["RECORDED", "REJECTED", "REJECTED", "REJECTED", "REJECTED", "REJECTED", "RECORDED"],
+        [
+            "RECORDED", "REJECTED", "REJECTED", "REJECTED", "REJECTED", "REJECTED", "RECORDED",
+            "REJECTED"
+        ],
         "{response}"
     );
     let error = |i: usize| &results[i]["error"];
+    assert_eq!(error(7)["field"], "entries[7].person");
+    assert_eq!(error(7)["message"], "not a valid id");
     assert_eq!(error(1)["field"], "entries[1].passedAt");
     assert!(error(1)["message"]
         .as_str()
