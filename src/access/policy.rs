@@ -172,7 +172,7 @@ pub fn suppresses_small_counts(role: Role) -> bool {
 
 /// Whether a live task addressed to the principal's agency opens its subject to the
 /// principal beyond its jurisdiction: only to OPERATORs, who act on tasks. Analysts,
-/// auditors and admins read the task list but are never widened by it.
+/// auditors and admins list no tasks (figures only) and are never widened by one.
 pub fn task_widens(role: Role) -> bool {
     role == Role::Operator
 }

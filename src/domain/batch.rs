@@ -39,6 +39,8 @@ pub enum Problem {
     PersonAndTraveller,
     NobodyNamed,
     DocumentTypeWithoutNumber,
+    /// Too many numbers resembling a resident's were entered (`guesses`).
+    LookAlikeLimit,
     /// The key was used before for a `noun` that differs in these fields.
     KeyReused {
         noun: &'static str,
@@ -56,12 +58,14 @@ pub enum Expected {
 }
 
 impl Problem {
-    /// The stable code: BAD_USER_INPUT, NOT_FOUND, FORBIDDEN or IDEMPOTENCY_KEY_REUSED.
+    /// The stable code: BAD_USER_INPUT, NOT_FOUND, FORBIDDEN, LIMIT_EXCEEDED or
+    /// IDEMPOTENCY_KEY_REUSED.
     pub fn code(&self) -> &'static str {
         match self {
             Self::PersonNotFound => "NOT_FOUND",
             Self::OutsideJurisdiction => "FORBIDDEN",
             Self::KeyReused { .. } => KEY_REUSED,
+            Self::LookAlikeLimit => "LIMIT_EXCEEDED",
             Self::Form(..)
             | Self::Invalid(_)
             | Self::InTheFuture
@@ -107,6 +111,7 @@ impl Problem {
                 "give the person, the traveller or at least the vehicle plate".to_owned()
             }
             Self::DocumentTypeWithoutNumber => "is needed with a document type".to_owned(),
+            Self::LookAlikeLimit => super::guesses::refusal(),
             Self::KeyReused { noun, differs } => format!(
                 "was already used for a {noun} with a different {}: nothing was written, and \
                  the {noun} recorded with this key is returned; a new {noun} needs a new key",

@@ -18,6 +18,7 @@ use sea_orm::{
 use super::{
     alerts::{self, NewAlert},
     batch::{self, Outcome, Problem, Rejection},
+    guesses,
     org_units::OrgUnit,
     pagination::{Page, PageRequest},
     persons,
@@ -368,6 +369,20 @@ async fn record_in(
             .collect()
     };
 
+    // Numbers that would test a masked resident's number once too often are refused alike.
+    let documents: Vec<(usize, &Document)> = valid
+        .iter()
+        .filter(|(_, v)| !earlier.contains_key(v.key.as_str()))
+        .filter_map(|(i, v)| match &v.who {
+            Who::Traveller {
+                document: Some(document),
+                ..
+            } => Some((*i, document)),
+            _ => None,
+        })
+        .collect();
+    let guessed = guesses::refused(txn, principal, &documents).await?;
+
     let now = Utc::now();
     // Where each person linked by document lives: their home is alerted too.
     let mut homes: HashMap<i64, String> = HashMap::new();
@@ -376,6 +391,13 @@ async fn record_in(
     let mut to_insert = Vec::new();
     for (i, v) in &valid {
         if earlier.contains_key(v.key.as_str()) || planned.contains_key(v.key.as_str()) {
+            continue;
+        }
+        if guessed.contains(i) {
+            refused.insert(
+                *i,
+                reject(*i, "traveller.documentNumber")(Problem::LookAlikeLimit),
+            );
             continue;
         }
         let resolved = match &v.who {

@@ -15,6 +15,7 @@ pub mod contacts;
 pub mod daily_reports;
 pub mod duplicates;
 pub mod grants;
+pub mod guesses;
 pub mod health_checks;
 pub mod held;
 pub mod lab_tests;

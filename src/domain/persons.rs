@@ -13,6 +13,7 @@ use sea_orm::{
 };
 
 use super::{
+    guesses,
     org_units::OrgUnit,
     pagination::{Page, PageRequest},
     values::{BoundedText, Cursor, Document, OrgPath, PersonName, Phone},
@@ -353,6 +354,14 @@ async fn register_in(
 ) -> Result<person::Model, WriteError> {
     let principal = &actor.principal;
     let now = Utc::now();
+    if let Some(document) = &registration.document {
+        if !guesses::refused(txn, principal, &[(0, document)])
+            .await?
+            .is_empty()
+        {
+            return Err(AppError::LimitExceeded(guesses::refusal()).into());
+        }
+    }
     let known = match &registration.document {
         Some(document) => known_by_document(txn, principal, document).await?,
         None => Known::Nobody,

@@ -273,7 +273,8 @@ pub struct HealthCheckResult {
 #[derive(SimpleObject)]
 pub struct ItemError {
     /// BAD_USER_INPUT, NOT_FOUND, FORBIDDEN (e.g. a checkpoint outside your jurisdiction),
-    /// or IDEMPOTENCY_KEY_REUSED (status KEY_REUSED).
+    /// LIMIT_EXCEEDED (a traveller's number refused as a guess), or IDEMPOTENCY_KEY_REUSED
+    /// (status KEY_REUSED).
     code: String,
     /// The input field, e.g. `checks[3].temperature`.
     field: String,

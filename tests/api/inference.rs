@@ -859,3 +859,118 @@ async fn every_task_route_goes_only_to_the_unit_it_names() {
     }
     assert!(checked >= 100, "{checked} cells");
 }
+
+// ---------------------------------------------------------------------------------------
+// Numbers tried one after another
+// ---------------------------------------------------------------------------------------
+
+/// Valid resident ID numbers that look like `number` to an agency that sees it masked (same
+/// region, birth year and last two characters), other than `number` itself.
+fn look_alikes(number: &str) -> impl Iterator<Item = String> + '_ {
+    let year: i32 = number[6..10].parse().unwrap();
+    (1..=365)
+        .filter_map(move |d| NaiveDate::from_yo_opt(year, d))
+        .flat_map(move |day| {
+            (0..100).map(move |middle| {
+                format!(
+                    "{}{}{middle:02}{}",
+                    &number[..6],
+                    day.format("%Y%m%d"),
+                    &number[16..]
+                )
+            })
+        })
+        .filter(move |c| c != number && ResidentId::parse(c).is_ok())
+}
+
+#[tokio::test]
+async fn a_masked_number_cannot_be_found_by_trying_numbers() {
+    let app = spawn_with(Options::default()).await;
+    let community = app.token(Agency::Community, Role::Operator, COMMUNITY);
+    let health = app.token(Agency::Health, Role::Operator, "DEMO");
+    let resident = fixtures::register(&app, 4321, "李守号", GRID).await;
+    let tries: Vec<String> = look_alikes(&resident.document).take(6).collect();
+    let register = |token: String, number: String, name: String| {
+        let app = &app;
+        async move {
+            app.gql(
+                &token,
+                "mutation($i: PersonInput!) { registerPerson(input: $i) { id } }",
+                json!({ "i": { "documentType": "RESIDENT_ID", "documentNumber": number, "name": name, "residence": GRID } }),
+            )
+            .await
+        }
+    };
+    let mut created = Vec::new();
+    for (i, number) in tries[..3].iter().enumerate() {
+        let r = register(community.clone(), number.clone(), format!("李试{i}")).await;
+        assert_ok(&r);
+        created.push(r["data"]["registerPerson"]["id"].clone());
+    }
+    assert!(!created.contains(&json!(resident.id)));
+
+    // A fourth number of that look is refused, and so is the resident's own: the refusal
+    // cannot tell which one was right.
+    let fourth = register(community.clone(), tries[3].clone(), "李试3".into()).await;
+    let right = register(
+        community.clone(),
+        resident.document.clone(),
+        "李守号".into(),
+    )
+    .await;
+    assert_eq!(error_code(&fourth), Some("LIMIT_EXCEEDED"), "{fourth:#}");
+    assert_eq!(error_code(&right), Some("LIMIT_EXCEEDED"), "{right:#}");
+    assert_eq!(
+        fourth["errors"][0]["message"],
+        right["errors"][0]["message"]
+    );
+    assert!(!right.to_string().contains(&resident.id));
+
+    // A number entered before may be entered again; a number of another look is not limited;
+    // an agency that sees numbers in full is not limited.
+    let again = register(community.clone(), tries[0].clone(), "李试0".into()).await;
+    assert_ok(&again);
+    assert_eq!(again["data"]["registerPerson"]["id"], created[0]);
+    assert_ok(
+        &register(
+            community.clone(),
+            fixtures::resident_id(4322),
+            "张别样".into(),
+        )
+        .await,
+    );
+    assert_ok(&register(health.clone(), tries[4].clone(), "李试4".into()).await);
+
+    // The same budget holds at the community's checkpoint, item by item.
+    let pass = |key: &'static str, number: String| {
+        let app = &app;
+        let community = community.clone();
+        async move {
+            let r = app
+                .gql(
+                    &community,
+                    "mutation($e: [CheckpointEntryInput!]!) { recordCheckpointEntries(entries: $e) { status error { code field message } entry { person { id } } } }",
+                    json!({ "e": [{ "idempotencyKey": key, "checkpointName": "幸福里东门", "checkpoint": COMMUNITY,
+                        "direction": "INBOUND", "passedAt": Utc::now() - Duration::minutes(3),
+                        "traveller": { "name": "李守号", "documentNumber": number } }] }),
+                )
+                .await;
+            assert_ok(&r);
+            r["data"]["recordCheckpointEntries"][0].clone()
+        }
+    };
+    let refused = [
+        pass("try-5", tries[5].clone()).await,
+        pass("try-right", resident.document.clone()).await,
+    ];
+    for item in &refused {
+        assert_eq!(item["status"], "REJECTED", "{item:#}");
+        assert_eq!(item["error"]["code"], "LIMIT_EXCEEDED");
+        assert_eq!(
+            item["error"]["field"],
+            "entries[0].traveller.documentNumber"
+        );
+    }
+    assert_eq!(refused[0]["error"], refused[1]["error"]);
+    assert_eq!(pass("try-1", tries[1].clone()).await["status"], "RECORDED");
+}

@@ -34,6 +34,7 @@ mod pages;
 mod persisted;
 mod persons;
 mod process;
+mod readme;
 mod schema;
 mod startup;
 mod statement_count;
