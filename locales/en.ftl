@@ -242,3 +242,18 @@ snapshot-cursor-invalid = not a cursor of a snapshot
 export-too-many-rows = too many rows for a sheet
 export-parameter-unknown = not a parameter of this ledger (it takes { $known })
 export-parameter-not-json = not JSON: { $detail }
+
+## A batch item as the device sent it
+
+sent-wrong-form = { $shown } { $what }: expected { $form }
+sent-no-offset = has no offset
+sent-date-without-time = is a date without a time
+sent-number-for-timestamp = is a number, not a timestamp
+sent-not-a-timestamp = is not a timestamp
+sent-not-a-number = is not a number
+sent-not-one-of = is not a value of this field
+form-one-of = one of { $names }
+form-instant = RFC 3339 with an offset, e.g. 2026-12-03T08:30:00+08:00
+form-temperature = °C as a number with at most one decimal, e.g. 36.8
+form-name = a name of this field's list
+key-reused = was already used for a { $noun } with a different { $differs }: nothing was written, and the { $noun } recorded with this key is returned; a new { $noun } needs a new key

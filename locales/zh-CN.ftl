@@ -241,3 +241,18 @@ snapshot-cursor-invalid = 不是快照的游标
 export-too-many-rows = 行数超过一张工作表的上限
 export-parameter-unknown = 不是此台账的参数（可用参数：{ $known }）
 export-parameter-not-json = 不是合法的 JSON：{ $detail }
+
+## 设备提交的批量条目
+
+sent-wrong-form = { $shown } { $what }，应为{ $form }
+sent-no-offset = 缺少时区偏移
+sent-date-without-time = 只有日期，缺少时间
+sent-number-for-timestamp = 是数字，不是时间
+sent-not-a-timestamp = 不是时间
+sent-not-a-number = 不是数字
+sent-not-one-of = 不是此字段的可选值
+form-one-of = 以下之一：{ $names }
+form-instant = 带时区偏移的 RFC 3339 时间，例如 2026-12-03T08:30:00+08:00
+form-temperature = 摄氏度数值，最多一位小数，例如 36.8
+form-name = 此字段列表中的名称
+key-reused = 此幂等键已用于另一条{ $noun }（{ $differs } 不同）：本条未写入，返回的是以此键记录的{ $noun }；新的{ $noun }请使用新的幂等键

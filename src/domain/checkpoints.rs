@@ -8,7 +8,7 @@ use std::{
     sync::Arc,
 };
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use entity::{checkpoint_entry, person, AlertKind, Direction, DocumentType};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, PaginatorTrait,
@@ -17,14 +17,14 @@ use sea_orm::{
 
 use super::{
     alerts::{self, NewAlert},
-    batch::{self, Outcome, Rejection},
+    batch::{self, Outcome, Problem, Rejection},
     guesses,
     org_units::OrgUnit,
     pagination::{Page, PageRequest},
     persons,
     values::{
-        health::FEVER_THRESHOLD, BoundedText, Document, IdempotencyKey, PersonName, Phone,
-        Temperature, VehiclePlate,
+        health::FEVER_THRESHOLD, BoundedText, Choice, Document, IdempotencyKey, PersonName, Phone,
+        Sent, Temperature, VehiclePlate,
     },
 };
 use crate::{
@@ -33,8 +33,6 @@ use crate::{
     auth::Principal,
     db,
     error::{AppError, AppResult},
-    i18n::Msg,
-    msg,
     state::AppState,
 };
 
@@ -47,15 +45,16 @@ const MAX_PLACE_CHARS: usize = 100;
 pub type EntryOutcome = Outcome<checkpoint_entry::Model>;
 pub type ItemResult = batch::ItemResult<checkpoint_entry::Model>;
 
-/// One submitted passage, as the device sent it.
+/// One submitted passage, as the device sent it: what a device can get wrong (a clock
+/// without its time zone, a number typed oddly) comes unparsed and is checked here, per item.
 #[derive(Debug, Clone)]
 pub struct EntryInput {
     pub idempotency_key: String,
     pub checkpoint_name: String,
     /// Code of the checkpoint's org unit.
     pub checkpoint: String,
-    pub direction: Direction,
-    pub passed_at: DateTime<Utc>,
+    pub direction: Choice<Direction>,
+    pub passed_at: Sent,
     /// A registered person's id, as sent.
     pub person: Option<String>,
     pub traveller: Option<TravellerInput>,
@@ -63,14 +62,14 @@ pub struct EntryInput {
     pub destination: Option<String>,
     pub vehicle_plate: Option<String>,
     pub from_place: Option<String>,
-    pub temperature: Option<f64>,
+    pub temperature: Option<Sent>,
 }
 
 /// A traveller identified at the checkpoint by what they carry.
 #[derive(Debug, Clone)]
 pub struct TravellerInput {
     pub name: String,
-    pub document_type: Option<DocumentType>,
+    pub document_type: Option<Choice<DocumentType>>,
     pub document_number: Option<String>,
     pub phone: Option<String>,
 }
@@ -106,16 +105,13 @@ struct Valid {
     temperature: Option<Temperature>,
 }
 
-fn reject(index: usize, field: &str, code: &'static str, message: Msg) -> Rejection {
-    Rejection::new("entries", index, field, code, message)
+fn reject(index: usize, field: &str) -> impl Fn(Problem) -> Rejection + '_ {
+    move |problem| Rejection::new("entries", index, field, problem)
 }
 
-fn person_not_found() -> Msg {
-    msg!("error-not-found", entity = crate::i18n::entity("Person"))
-}
-
-fn bad(index: usize, field: &str) -> impl Fn(Msg) -> Rejection + '_ {
-    move |message| reject(index, field, "BAD_USER_INPUT", message)
+/// A value's own rule broken, worded by the value.
+fn bad(index: usize, field: &str) -> impl Fn(crate::i18n::Msg) -> Rejection + '_ {
+    move |message| reject(index, field)(Problem::Invalid(message))
 }
 
 /// Records a batch of passages in one transaction, in a number of statements that does not
@@ -129,7 +125,7 @@ pub async fn record(
     access::require(&actor.principal, Data::CheckpointEntries, Access::ReadWrite)?;
     let max = state.settings.max_checkpoint_batch;
     if inputs.len() > max {
-        return Err(AppError::LimitExceeded(msg!(
+        return Err(AppError::LimitExceeded(crate::msg!(
             "limit-batch",
             field = "entries",
             max = max
@@ -156,9 +152,11 @@ async fn validate(
     input: &EntryInput,
 ) -> AppResult<Result<Valid, Rejection>> {
     let unit = |code: String, field: &'static str| async move {
-        state.orgs.by_code(&state.db, &code).await.map(|found| {
-            found.ok_or_else(|| reject(i, field, "BAD_USER_INPUT", msg!("unknown-org-unit")))
-        })
+        state
+            .orgs
+            .by_code(&state.db, &code)
+            .await
+            .map(|found| found.ok_or_else(|| reject(i, field)(Problem::UnknownOrgUnit)))
     };
     let checkpoint = match unit(input.checkpoint.clone(), "checkpoint").await? {
         Ok(checkpoint) => checkpoint,
@@ -187,22 +185,16 @@ fn check(
         .map_err(bad(i, "checkpointName"))?
         .into_inner();
     if !principal.jurisdiction().contains(&checkpoint.path) {
-        return Err(reject(
-            i,
-            "checkpoint",
-            "FORBIDDEN",
-            msg!("outside-jurisdiction"),
-        ));
+        return Err(reject(i, "checkpoint")(Problem::OutsideJurisdiction));
     }
     let clock = state.settings.clock;
-    if input.passed_at > clock.now() + clock.skew {
-        return Err(bad(i, "passedAt")(msg!("must-not-be-in-the-future")));
+    let direction = batch::choice(&input.direction).map_err(reject(i, "direction"))?;
+    let passed_at = batch::instant(&input.passed_at).map_err(reject(i, "passedAt"))?;
+    if passed_at > clock.now() + clock.skew {
+        return Err(reject(i, "passedAt")(Problem::InTheFuture));
     }
-    if input.passed_at < clock.now() - Duration::days(MAX_AGE_DAYS) {
-        return Err(bad(i, "passedAt")(msg!(
-            "more-than-days-ago",
-            days = MAX_AGE_DAYS
-        )));
+    if passed_at < clock.now() - Duration::days(MAX_AGE_DAYS) {
+        return Err(reject(i, "passedAt")(Problem::OlderThanDays(MAX_AGE_DAYS)));
     }
     let plate = input
         .vehicle_plate
@@ -212,18 +204,16 @@ fn check(
         .map_err(bad(i, "vehiclePlate"))?
         .map(VehiclePlate::into_inner);
     let who = match (&input.person, &input.traveller) {
-        (Some(_), Some(_)) => {
-            return Err(bad(i, "traveller")(msg!("person-or-traveller-not-both")))
-        }
+        (Some(_), Some(_)) => return Err(reject(i, "traveller")(Problem::PersonAndTraveller)),
         (Some(id), None) => Who::Person(
             id.parse::<i64>()
                 .ok()
                 .filter(|id| *id > 0)
-                .ok_or_else(|| bad(i, "person")(msg!("not-a-valid-id")))?,
+                .ok_or_else(|| reject(i, "person")(Problem::NotAnId))?,
         ),
         (None, Some(traveller)) => traveller_of(i, traveller)?,
         (None, None) if plate.is_some() => Who::Vehicle,
-        (None, None) => return Err(bad(i, "person")(msg!("person-traveller-or-plate"))),
+        (None, None) => return Err(reject(i, "person")(Problem::NobodyNamed)),
     };
     let from_place = input
         .from_place
@@ -238,15 +228,16 @@ fn check(
         .map(str::to_owned);
     let temperature = input
         .temperature
-        .map(Temperature::parse)
+        .as_ref()
+        .map(batch::temperature)
         .transpose()
-        .map_err(bad(i, "temperature"))?;
+        .map_err(reject(i, "temperature"))?;
     Ok(Valid {
         key,
         checkpoint_name,
         checkpoint,
-        direction: input.direction,
-        passed_at: input.passed_at,
+        direction,
+        passed_at,
         who,
         destination,
         plate,
@@ -258,15 +249,21 @@ fn check(
 
 fn traveller_of(i: usize, traveller: &TravellerInput) -> Result<Who, Rejection> {
     let name = PersonName::parse(&traveller.name).map_err(bad(i, "traveller.name"))?;
-    let document = match (&traveller.document_number, traveller.document_type) {
+    let kind = traveller
+        .document_type
+        .as_ref()
+        .map(batch::choice)
+        .transpose()
+        .map_err(reject(i, "traveller.documentType"))?;
+    let document = match (&traveller.document_number, kind) {
         (Some(number), kind) => Some(
             Document::parse(kind.unwrap_or(DocumentType::ResidentId), number)
                 .map_err(bad(i, "traveller.documentNumber"))?,
         ),
         (None, Some(_)) => {
-            return Err(bad(i, "traveller.documentNumber")(msg!(
-                "needed-with-document-type"
-            )))
+            return Err(reject(i, "traveller.documentNumber")(
+                Problem::DocumentTypeWithoutNumber,
+            ))
         }
         (None, None) => None,
     };
@@ -392,17 +389,16 @@ async fn record_in(
     // Where each person linked by document lives: their home is alerted too.
     let mut homes: HashMap<i64, String> = HashMap::new();
     let mut refused: HashMap<usize, Rejection> = HashMap::new();
-    let mut planned: HashSet<&str> = HashSet::new();
+    let mut planned: HashMap<&str, usize> = HashMap::new();
     let mut to_insert = Vec::new();
     for (i, v) in &valid {
-        if earlier.contains_key(v.key.as_str()) || planned.contains(v.key.as_str()) {
+        if earlier.contains_key(v.key.as_str()) || planned.contains_key(v.key.as_str()) {
             continue;
         }
         if guessed.contains(i) {
-            let refusal = guesses::refusal();
             refused.insert(
                 *i,
-                reject(*i, "traveller.documentNumber", "LIMIT_EXCEEDED", refusal),
+                reject(*i, "traveller.documentNumber")(Problem::LookAlikeLimit),
             );
             continue;
         }
@@ -414,7 +410,7 @@ async fn record_in(
                 },
                 None => {
                     // Never says whether the person exists outside one's jurisdiction.
-                    refused.insert(*i, reject(*i, "person", "NOT_FOUND", person_not_found()));
+                    refused.insert(*i, reject(*i, "person")(Problem::PersonNotFound));
                     continue;
                 }
             },
@@ -436,7 +432,7 @@ async fn record_in(
             },
             Who::Traveller { document: None, .. } | Who::Vehicle => Resolved::Nobody,
         };
-        planned.insert(v.key.as_str());
+        planned.insert(v.key.as_str(), *i);
         to_insert.push(row_of(v, resolved, principal, now));
     }
 
@@ -454,7 +450,7 @@ async fn record_in(
             TryInsertResult::Empty | TryInsertResult::Conflicted => Vec::new(),
         };
     let raced = batch::raced(
-        &planned,
+        planned.keys().copied(),
         inserted.iter().map(|e| e.idempotency_key.as_str()),
     );
     if !raced.is_empty() {
@@ -499,15 +495,88 @@ async fn record_in(
         validated,
         |v| v.key.as_str(),
         |e: &checkpoint_entry::Model| e.idempotency_key.as_str(),
-        &inserted,
-        &earlier,
+        batch::Stored {
+            inserted: &inserted,
+            planned: &planned,
+            earlier: &earlier,
+        },
+        |i, v, entry| batch::key_reused("entries", i, "CheckpointEntry", differences(v, entry)),
         |i, _| {
             refused
                 .get(&i)
                 .cloned()
-                .unwrap_or_else(|| reject(i, "person", "NOT_FOUND", person_not_found()))
+                .unwrap_or_else(|| reject(i, "person")(Problem::PersonNotFound))
         },
     ))
+}
+
+/// The fields in which a passage differs from the one recorded under its key: a key sent
+/// again with another passage is not a replay, or the new passage would be lost unseen. What
+/// the server derives (the person a document links to, the risk area, the alerts) is not
+/// the device's to differ.
+fn differences(v: &Valid, entry: &checkpoint_entry::Model) -> Vec<&'static str> {
+    let document = |d: &Document| (d.kind(), d.number().to_owned());
+    let who: Vec<(&'static str, bool)> = match &v.who {
+        Who::Person(id) => vec![(
+            "person",
+            entry.traveller_name.is_none() && entry.person_id == Some(*id),
+        )],
+        Who::Traveller {
+            name,
+            document: doc,
+            phone,
+        } => vec![
+            (
+                "traveller.name",
+                entry.traveller_name.as_deref() == Some(name.as_str()),
+            ),
+            (
+                "traveller.documentNumber",
+                doc.as_ref().map(document)
+                    == entry
+                        .traveller_document_type
+                        .zip(entry.traveller_document.clone()),
+            ),
+            (
+                "traveller.phone",
+                entry.traveller_phone.as_deref() == phone.as_ref().map(Phone::as_str),
+            ),
+        ],
+        Who::Vehicle => vec![(
+            if entry.traveller_name.is_some() {
+                "traveller"
+            } else {
+                "person"
+            },
+            entry.traveller_name.is_none() && entry.person_id.is_none(),
+        )],
+    };
+    [
+        ("checkpointName", v.checkpoint_name == entry.checkpoint_name),
+        ("checkpoint", v.checkpoint.id == entry.org_id),
+        ("direction", v.direction == entry.direction),
+        (
+            "passedAt",
+            // Rows stored before instants were kept to the microsecond may hold more.
+            v.passed_at == entry.passed_at.trunc_subsecs(6),
+        ),
+    ]
+    .into_iter()
+    .chain(who)
+    .chain([
+        (
+            "destination",
+            v.destination.as_ref().map(|d| d.id) == entry.destination_org_id,
+        ),
+        ("vehiclePlate", v.plate == entry.vehicle_plate),
+        ("fromPlace", v.from_place == entry.from_place),
+        (
+            "temperature",
+            v.temperature.map(Temperature::tenths) == entry.temperature_decidegrees,
+        ),
+    ])
+    .filter_map(|(field, same)| (!same).then_some(field))
+    .collect()
 }
 
 async fn find_by_keys<'k>(

@@ -1,13 +1,14 @@
 //! Health checks (健康监测): twice-daily temperatures and symptoms, submitted by grid
 //! workers in batches after an offline shift. Each item stands alone: recorded, a replay of
-//! an earlier submission (same idempotency key), or rejected with its reason.
+//! an earlier submission (same idempotency key, same values), refused for reusing a key for
+//! other values, or rejected with its reason.
 
 use std::{
     collections::{HashMap, HashSet},
     sync::Arc,
 };
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
 use entity::{health_check, person, quarantine, AlertKind};
 use sea_orm::{
     prelude::Expr,
@@ -19,11 +20,11 @@ use sea_orm::{
 
 use super::{
     alerts::{self, NewAlert},
-    batch::{self, Outcome, Rejection},
+    batch::{self, Outcome, Problem, Rejection},
     nested,
     org_units::OrgUnit,
     pagination::{Page, PageRequest},
-    values::{IdempotencyKey, Symptom, Temperature},
+    values::{Choice, IdempotencyKey, Sent, Symptom, Temperature},
 };
 use crate::{
     access::{self, scope, Access, Data},
@@ -38,14 +39,15 @@ const MAX_AGE_DAYS: i64 = 30;
 /// Checks a person under observation needs each day.
 pub const CHECKS_PER_DAY: i64 = 2;
 
-/// One submitted check, as the client sent it.
+/// One submitted check, as the client sent it: what a device can get wrong (a clock without
+/// its time zone, a number typed oddly) comes unparsed and is checked here, per item.
 #[derive(Debug, Clone)]
 pub struct CheckInput {
     pub idempotency_key: String,
     pub person_id: Option<i64>,
-    pub measured_at: DateTime<Utc>,
-    pub temperature: f64,
-    pub symptoms: Vec<Symptom>,
+    pub measured_at: Sent,
+    pub temperature: Sent,
+    pub symptoms: Vec<Choice<Symptom>>,
 }
 
 pub type CheckOutcome = Outcome<health_check::Model>;
@@ -59,12 +61,8 @@ struct Valid {
     symptoms: i32,
 }
 
-fn reject(index: usize, field: &str, code: &'static str, message: crate::i18n::Msg) -> Rejection {
-    Rejection::new("checks", index, field, code, message)
-}
-
-fn not_found_person() -> crate::i18n::Msg {
-    crate::msg!("error-not-found", entity = crate::i18n::entity("Person"))
+fn reject(index: usize, field: &str) -> impl Fn(Problem) -> Rejection + '_ {
+    move |problem| Rejection::new("checks", index, field, problem)
 }
 
 /// Records a batch of checks in one transaction, in a number of statements that does not
@@ -91,34 +89,36 @@ pub async fn record(
         .enumerate()
         .map(|(i, input)| {
             let key = IdempotencyKey::parse(&input.idempotency_key)
-                .map_err(|m| reject(i, "idempotencyKey", "BAD_USER_INPUT", m))?;
-            let person_id = input.person_id.ok_or_else(|| {
-                reject(i, "person", "BAD_USER_INPUT", crate::msg!("not-a-valid-id"))
-            })?;
-            let temperature = Temperature::parse(input.temperature)
-                .map_err(|m| reject(i, "temperature", "BAD_USER_INPUT", m))?;
-            if input.measured_at > clock.now() + clock.skew {
-                return Err(reject(
-                    i,
-                    "measuredAt",
-                    "BAD_USER_INPUT",
-                    crate::msg!("must-not-be-in-the-future"),
-                ));
+                .map_err(|m| reject(i, "idempotencyKey")(m.into()))?;
+            let person_id = input
+                .person_id
+                .ok_or_else(|| reject(i, "person")(Problem::NotAnId))?;
+            let temperature =
+                batch::temperature(&input.temperature).map_err(reject(i, "temperature"))?;
+            let measured_at =
+                batch::instant(&input.measured_at).map_err(reject(i, "measuredAt"))?;
+            if measured_at > clock.now() + clock.skew {
+                return Err(reject(i, "measuredAt")(Problem::InTheFuture));
             }
-            if input.measured_at < oldest {
-                return Err(reject(
-                    i,
-                    "measuredAt",
-                    "BAD_USER_INPUT",
-                    crate::msg!("more-than-days-ago", days = MAX_AGE_DAYS),
-                ));
+            if measured_at < oldest {
+                return Err(reject(i, "measuredAt")(Problem::OlderThanDays(
+                    MAX_AGE_DAYS,
+                )));
             }
+            let symptoms = input
+                .symptoms
+                .iter()
+                .enumerate()
+                .map(|(j, symptom)| {
+                    batch::choice(symptom).map_err(|p| reject(i, &format!("symptoms[{j}]"))(p))
+                })
+                .collect::<Result<Vec<Symptom>, Rejection>>()?;
             Ok(Valid {
                 key,
                 person_id,
-                measured_at: input.measured_at,
+                measured_at,
                 temperature,
-                symptoms: Symptom::to_bits(&input.symptoms),
+                symptoms: Symptom::to_bits(&symptoms),
             })
         })
         .collect();
@@ -185,12 +185,13 @@ async fn record_in(
 
     let now = Utc::now();
     let mut to_insert = Vec::new();
-    let mut planned: HashSet<&str> = HashSet::new();
-    for item in validated {
+    let mut planned: HashMap<&str, usize> = HashMap::new();
+    for (i, item) in validated.iter().enumerate() {
         let Ok(valid) = item else { continue };
-        if !residences.contains_key(&valid.person_id) || !planned.insert(valid.key.as_str()) {
+        if !residences.contains_key(&valid.person_id) || planned.contains_key(valid.key.as_str()) {
             continue;
         }
+        planned.insert(valid.key.as_str(), i);
         let fever = valid.temperature.is_fever() || Symptom::any_alerting(valid.symptoms);
         to_insert.push(health_check::ActiveModel {
             person_id: Set(valid.person_id),
@@ -223,7 +224,7 @@ async fn record_in(
     // or for a person out of reach, whose earlier check still answers as a duplicate.
     let submitted: HashSet<&str> = keys.iter().copied().collect();
     let raced = batch::raced(
-        &submitted,
+        submitted,
         inserted.iter().map(|c| c.idempotency_key.as_str()),
     );
     let mut earlier: HashMap<String, health_check::Model> = HashMap::new();
@@ -266,11 +267,37 @@ async fn record_in(
         validated,
         |valid| valid.key.as_str(),
         |check: &health_check::Model| check.idempotency_key.as_str(),
-        &inserted,
-        &earlier,
+        batch::Stored {
+            inserted: &inserted,
+            planned: &planned,
+            earlier: &earlier,
+        },
+        |i, valid, check| batch::key_reused("checks", i, "HealthCheck", differences(valid, check)),
         // Never says whether the person exists outside one's jurisdiction.
-        |i, _| reject(i, "person", "NOT_FOUND", not_found_person()),
+        |i, _| reject(i, "person")(Problem::PersonNotFound),
     ))
+}
+
+/// The fields in which a check differs from the one recorded under its key: a key sent
+/// again with another reading is not a replay, or the new reading would be lost unseen.
+/// What the server derives (the fever flag, the observation) is not the client's to differ.
+fn differences(valid: &Valid, check: &health_check::Model) -> Vec<&'static str> {
+    [
+        ("person", valid.person_id == check.person_id),
+        (
+            "measuredAt",
+            // Rows stored before instants were kept to the microsecond may hold more.
+            valid.measured_at == check.measured_at.trunc_subsecs(6),
+        ),
+        (
+            "temperature",
+            valid.temperature.tenths() == check.temperature_decidegrees,
+        ),
+        ("symptoms", valid.symptoms == check.symptoms),
+    ]
+    .into_iter()
+    .filter_map(|(field, same)| (!same).then_some(field))
+    .collect()
 }
 
 pub(crate) fn fever_message(check: &health_check::Model) -> crate::i18n::Msg {

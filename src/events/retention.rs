@@ -43,7 +43,9 @@ pub async fn require_kept(db: &impl ConnectionTrait, position: Option<Position>)
     };
     match position {
         Some(position) if position >= line => Ok(()),
-        _ => Err(AppError::SnapshotRequired(crate::msg!("error-snapshot-required"))),
+        _ => Err(AppError::SnapshotRequired(crate::msg!(
+            "error-snapshot-required"
+        ))),
     }
 }
 

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use entity::checkpoint_entry;
 
 use super::{
+    batch_values::{BatchDateTime, BatchDirection, BatchDocumentType, BatchTemperature},
     cases::unit,
     context::{actor, row_id, state},
     enums::{Agency, Direction, DocumentType},
@@ -81,7 +82,11 @@ impl CheckpointMutation {
     /// Record passages at a checkpoint in your jurisdiction, up to MAX_CHECKPOINT_BATCH in
     /// one call (e.g. after a shift without signal). Each entry carries a client-generated
     /// `idempotencyKey`: an entry sent again returns DUPLICATE with what was recorded the
-    /// first time. A bad entry is REJECTED with its reason; the others are still recorded.
+    /// first time. The same key with a different entry (also twice in one batch) is
+    /// KEY_REUSED: nothing written, the entry recorded with the key returned, and `error`
+    /// IDEMPOTENCY_KEY_REUSED naming what differs. A bad entry (a time without an offset, a
+    /// temperature that is not a number, ...) is REJECTED alone with its field and reason;
+    /// the others are still recorded.
     ///
     /// A traveller whose document is registered is linked to that person, wherever they
     /// live, and the alert goes to their community. An arrival from a listed risk area
@@ -108,7 +113,9 @@ impl CheckpointMutation {
         let person_ids: Vec<i64> = results
             .iter()
             .filter_map(|r| match &r.outcome {
-                EntryOutcome::Recorded(e) | EntryOutcome::Duplicate(e) => e.person_id,
+                EntryOutcome::Recorded(e)
+                | EntryOutcome::Duplicate(e)
+                | EntryOutcome::KeyReused { original: e, .. } => e.person_id,
                 EntryOutcome::Rejected(_) => None,
             })
             .collect();
@@ -124,6 +131,11 @@ impl CheckpointMutation {
                 let (status, entry, error) = match item.outcome {
                     EntryOutcome::Recorded(entry) => (CheckStatus::Recorded, Some(entry), None),
                     EntryOutcome::Duplicate(entry) => (CheckStatus::Duplicate, Some(entry), None),
+                    EntryOutcome::KeyReused { original, error } => (
+                        CheckStatus::KeyReused,
+                        Some(original),
+                        Some(ItemError::from(error)),
+                    ),
                     EntryOutcome::Rejected(rejection) => (
                         CheckStatus::Rejected,
                         None,
@@ -290,7 +302,9 @@ impl Traveller {
 pub struct CheckpointEntryResult {
     idempotency_key: String,
     status: CheckStatus,
+    /// The entry recorded with this key: now (RECORDED) or before (DUPLICATE, KEY_REUSED).
     entry: Option<CheckpointEntry>,
+    /// Why the item was not written (REJECTED, KEY_REUSED).
     error: Option<ItemError>,
 }
 
@@ -305,9 +319,11 @@ pub struct CheckpointEntryInput {
     checkpoint_name: String,
     /// Code of the checkpoint's org unit; it must be in your jurisdiction.
     checkpoint: String,
-    direction: Direction,
-    /// When they passed; not in the future, at most 30 days ago.
-    passed_at: DateTime<Utc>,
+    /// INBOUND or OUTBOUND.
+    direction: BatchDirection,
+    /// When they passed, with its offset (`2026-12-03T08:30:00+08:00`); not in the future,
+    /// at most 30 days ago.
+    passed_at: BatchDateTime,
     person: Option<ID>,
     traveller: Option<TravellerDetails>,
     /// Code of the unit they are heading to (a community or grid), if they said.
@@ -315,8 +331,8 @@ pub struct CheckpointEntryInput {
     vehicle_plate: Option<String>,
     /// Where they came from (city, county), as they said; checked against RISK_AREAS.
     from_place: Option<String>,
-    /// °C, 30.0 to 45.0, one decimal.
-    temperature: Option<f64>,
+    /// °C, 30.0 to 45.0, one decimal: a number, or the same number as text.
+    temperature: Option<BatchTemperature>,
 }
 
 impl From<CheckpointEntryInput> for EntryInput {
@@ -325,19 +341,19 @@ impl From<CheckpointEntryInput> for EntryInput {
             idempotency_key: input.idempotency_key,
             checkpoint_name: input.checkpoint_name,
             checkpoint: input.checkpoint,
-            direction: input.direction.into(),
-            passed_at: input.passed_at,
+            direction: input.direction.0.map(Into::into),
+            passed_at: input.passed_at.0,
             person: input.person.map(|id| id.0),
             traveller: input.traveller.map(|t| TravellerInput {
                 name: t.name,
-                document_type: t.document_type.map(Into::into),
+                document_type: t.document_type.map(|kind| kind.0.map(Into::into)),
                 document_number: t.document_number,
                 phone: t.phone,
             }),
             destination: input.destination,
             vehicle_plate: input.vehicle_plate,
             from_place: input.from_place,
-            temperature: input.temperature,
+            temperature: input.temperature.map(|t| t.0),
         }
     }
 }
@@ -347,8 +363,8 @@ impl From<CheckpointEntryInput> for EntryInput {
 #[derive(InputObject)]
 pub struct TravellerDetails {
     name: String,
-    /// RESIDENT_ID when omitted.
-    document_type: Option<DocumentType>,
+    /// A name of the enum `DocumentType`; RESIDENT_ID when omitted.
+    document_type: Option<BatchDocumentType>,
     document_number: Option<String>,
     phone: Option<String>,
 }

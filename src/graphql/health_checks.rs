@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::health_check;
 
 use super::{
+    batch_values::{BatchDateTime, BatchSymptom, BatchTemperature},
     cases::unit,
     context::{actor, locale, row_id, state},
     enums::{Agency, Symptom},
@@ -87,8 +88,12 @@ impl HealthCheckMutation {
     /// Record temperature checks, up to MAX_HEALTH_CHECK_BATCH in one call (e.g. after an
     /// offline shift). Each check carries a client-generated `idempotencyKey`: a check sent
     /// again returns DUPLICATE with what was recorded the first time, and is not written
-    /// twice. A bad item is REJECTED with its reason; the others are still recorded. A check
-    /// at 37.3 °C or above, or with a listed respiratory symptom, raises a fever alert.
+    /// twice. The same key with a different check (another reading, time, person or
+    /// symptoms; also twice in one batch) is KEY_REUSED: nothing written, the check recorded
+    /// with the key returned, and `error` IDEMPOTENCY_KEY_REUSED naming what differs. A bad
+    /// item (a time without an offset, a temperature that is not a number, ...) is REJECTED
+    /// alone with its field and reason; the others are still recorded. A check at 37.3 °C
+    /// or above, or with a listed respiratory symptom, raises a fever alert.
     #[graphql(visible = "super::visibility::mutation_record_health_checks")]
     async fn record_health_checks(
         &self,
@@ -110,13 +115,13 @@ impl HealthCheckMutation {
             .map(|c| CheckInput {
                 person_id: row_id(&c.person, "person").ok(),
                 idempotency_key: c.idempotency_key,
-                measured_at: c.measured_at,
-                temperature: c.temperature,
+                measured_at: c.measured_at.0,
+                temperature: c.temperature.0,
                 symptoms: c
                     .symptoms
                     .unwrap_or_default()
                     .into_iter()
-                    .map(Into::into)
+                    .map(|s| s.0.map(Into::into))
                     .collect(),
             })
             .collect();
@@ -124,7 +129,9 @@ impl HealthCheckMutation {
         let person_ids: Vec<i64> = results
             .iter()
             .filter_map(|r| match &r.outcome {
-                CheckOutcome::Recorded(c) | CheckOutcome::Duplicate(c) => Some(c.person_id),
+                CheckOutcome::Recorded(c)
+                | CheckOutcome::Duplicate(c)
+                | CheckOutcome::KeyReused { original: c, .. } => Some(c.person_id),
                 CheckOutcome::Rejected(_) => None,
             })
             .collect();
@@ -141,6 +148,9 @@ impl HealthCheckMutation {
                 let (status, check, error) = match item.outcome {
                     CheckOutcome::Recorded(check) => (CheckStatus::Recorded, Some(check), None),
                     CheckOutcome::Duplicate(check) => (CheckStatus::Duplicate, Some(check), None),
+                    CheckOutcome::KeyReused { original, error } => {
+                        (CheckStatus::KeyReused, Some(original), Some(error.into()))
+                    }
                     CheckOutcome::Rejected(rejection) => {
                         (CheckStatus::Rejected, None, Some(rejection.into()))
                     }
@@ -228,11 +238,13 @@ pub struct HealthCheckInput {
     idempotency_key: String,
     /// A person living in your jurisdiction.
     person: ID,
-    /// When the temperature was taken; not in the future, at most 30 days ago.
-    measured_at: DateTime<Utc>,
-    /// °C, 30.0 to 45.0, one decimal.
-    temperature: f64,
-    symptoms: Option<Vec<Symptom>>,
+    /// When the temperature was taken, with its offset (`2026-12-03T08:30:00+08:00`); not
+    /// in the future, at most 30 days ago.
+    measured_at: BatchDateTime,
+    /// °C, 30.0 to 45.0, one decimal: a number, or the same number as text.
+    temperature: BatchTemperature,
+    /// Symptoms ticked, as names of the enum `Symptom`.
+    symptoms: Option<Vec<BatchSymptom>>,
 }
 
 /// What happened to one item of a batch (a check, a checkpoint entry).
@@ -240,8 +252,13 @@ pub struct HealthCheckInput {
 pub enum CheckStatus {
     /// Written now.
     Recorded,
-    /// Sent before with this key: nothing written, the first result returned.
+    /// Sent before with this key and the same values: nothing written, the first result
+    /// returned.
     Duplicate,
+    /// This key was used before (or earlier in this batch) for different values: nothing
+    /// written, the item recorded with the key returned, and `error` (code
+    /// IDEMPOTENCY_KEY_REUSED) naming the fields that differ. Send a new item with a new key.
+    KeyReused,
     /// Not written; see `error`.
     Rejected,
 }
@@ -251,18 +268,22 @@ pub enum CheckStatus {
 pub struct HealthCheckResult {
     idempotency_key: String,
     status: CheckStatus,
+    /// The check recorded with this key: now (RECORDED) or before (DUPLICATE, KEY_REUSED).
     check: Option<HealthCheck>,
+    /// Why the item was not written (REJECTED, KEY_REUSED).
     error: Option<ItemError>,
 }
 
+/// Why one item of a batch was not written.
 pub struct ItemError(Rejection);
 
-/// Why one item of a batch was rejected.
 #[Object]
 impl ItemError {
-    /// BAD_USER_INPUT, NOT_FOUND, or FORBIDDEN (e.g. a checkpoint outside your jurisdiction).
+    /// BAD_USER_INPUT, NOT_FOUND, FORBIDDEN (e.g. a checkpoint outside your jurisdiction),
+    /// LIMIT_EXCEEDED (a traveller's number refused as a guess), or IDEMPOTENCY_KEY_REUSED
+    /// (status KEY_REUSED).
     async fn code(&self) -> &str {
-        self.0.code
+        self.0.code()
     }
 
     /// The input field, e.g. `checks[3].temperature`.
@@ -270,9 +291,10 @@ impl ItemError {
         &self.0.field
     }
 
-    /// What is wrong with it, in the reader's language.
+    /// What was wrong, and the form expected where the value had the wrong one, in the
+    /// reader's language.
     async fn message(&self, ctx: &Context<'_>) -> String {
-        self.0.message.render(locale(ctx))
+        self.0.message().render(locale(ctx))
     }
 }
 

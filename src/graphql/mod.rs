@@ -3,6 +3,7 @@
 
 mod alerts;
 mod audit_events;
+mod batch_values;
 mod cases;
 mod changes;
 pub mod checked;

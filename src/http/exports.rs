@@ -22,12 +22,12 @@ use crate::{
     audit::Actor,
     auth,
     error::{AppError, AppResult},
-    i18n::Locale,
     exports::{
         ledgers::{self, Ledger, Shape},
         query::{self, Cell},
         sheet::{csv_rows, FileKind, XlsxSheet, UTF8_BOM},
     },
+    i18n::Locale,
 };
 
 /// Bytes handed to the client at a time.
@@ -226,7 +226,10 @@ fn refusal(error: &async_graphql::ServerError) -> AppError {
 fn arguments(ledger: &Ledger, query_string: &str) -> AppResult<serde_json::Map<String, Value>> {
     let pairs = web::Query::<Vec<(String, String)>>::from_query(query_string)
         .map_err(|e| {
-            AppError::bad_input("query", crate::msg!("graphql-verbatim", detail = e.to_string()))
+            AppError::bad_input(
+                "query",
+                crate::msg!("graphql-verbatim", detail = e.to_string()),
+            )
         })?
         .into_inner();
     let mut arguments = serde_json::Map::new();
@@ -243,13 +246,12 @@ fn arguments(ledger: &Ledger, query_string: &str) -> AppResult<serde_json::Map<S
                 )
             })?;
         let value = if arg.json {
-            serde_json::from_str(&value)
-                .map_err(|e| {
-                    AppError::bad_input(
-                        name.clone(),
-                        crate::msg!("export-parameter-not-json", detail = e.to_string()),
-                    )
-                })?
+            serde_json::from_str(&value).map_err(|e| {
+                AppError::bad_input(
+                    name.clone(),
+                    crate::msg!("export-parameter-not-json", detail = e.to_string()),
+                )
+            })?
         } else {
             Value::String(value)
         };

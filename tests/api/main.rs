@@ -5,6 +5,7 @@
 mod access_matrix;
 mod audit;
 mod authentication;
+mod batch_items;
 mod binary;
 mod browser;
 mod changes;

@@ -57,7 +57,8 @@ async fn every_acknowledged_write_survives_kill_9_exactly_once() {
     let person = resident(&client, &server.base, &token).await;
 
     // Four writers send checks one at a time; a key counts once the server said RECORDED.
-    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    // What was sent is kept with it: a resend is the same check, not another under its key.
+    let acknowledged = Arc::new(Mutex::new(Vec::<(String, Value)>::new()));
     let mut writers = Vec::new();
     for w in 0..4 {
         let (client, base, token, person, acknowledged) = (
@@ -70,9 +71,9 @@ async fn every_acknowledged_write_survives_kill_9_exactly_once() {
         writers.push(tokio::spawn(async move {
             for n in 0.. {
                 let key = format!("crash-{w}-{n}");
-                let check = json!([{ "idempotencyKey": key, "person": person, "measuredAt": Utc::now(), "temperature": 36.6 }]);
-                match post(&client, &base, &token, CHECKS, json!({ "c": check })).await {
-                    Ok(r) if r["data"]["recordHealthChecks"][0]["status"] == "RECORDED" => acknowledged.lock().unwrap().push(key),
+                let check = json!({ "idempotencyKey": key, "person": person, "measuredAt": Utc::now(), "temperature": 36.6 });
+                match post(&client, &base, &token, CHECKS, json!({ "c": [check.clone()] })).await {
+                    Ok(r) if r["data"]["recordHealthChecks"][0]["status"] == "RECORDED" => acknowledged.lock().unwrap().push((key, check)),
                     Ok(_) => {}
                     Err(_) => return,
                 }
@@ -85,7 +86,7 @@ async fn every_acknowledged_write_survives_kill_9_exactly_once() {
         let _ = writer.await;
     }
     drop(server);
-    let acknowledged: Vec<String> = acknowledged.lock().unwrap().clone();
+    let acknowledged: Vec<(String, Value)> = acknowledged.lock().unwrap().clone();
     assert!(
         acknowledged.len() > 10,
         "the load wrote something: {}",
@@ -109,7 +110,7 @@ async fn every_acknowledged_write_survives_kill_9_exactly_once() {
         assert_eq!(n, 1, "{key} stored {n} times");
         stored.insert(key);
     }
-    for key in &acknowledged {
+    for (key, _) in &acknowledged {
         assert!(stored.contains(key), "acknowledged {key} was lost");
     }
     db.close().await.unwrap();
@@ -119,7 +120,7 @@ async fn every_acknowledged_write_survives_kill_9_exactly_once() {
     let resend: Vec<Value> = acknowledged
         .iter()
         .take(200)
-        .map(|key| json!({ "idempotencyKey": key, "person": person, "measuredAt": Utc::now(), "temperature": 36.6 }))
+        .map(|(_, check)| check.clone())
         .collect();
     let r = post(
         &client,

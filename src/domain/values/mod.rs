@@ -6,6 +6,7 @@ pub mod health;
 pub mod org_path;
 pub mod person_fields;
 pub mod resident_id;
+pub mod sent;
 pub mod travel;
 
 pub use cursor::Cursor;
@@ -15,4 +16,5 @@ pub use person_fields::{
     parse_birth_date, pseudonymize_name, BoundedText, Document, PersonName, Phone,
 };
 pub use resident_id::{mask_document_number, ResidentId};
+pub use sent::{Choice, Malformed, Sent, Wrong};
 pub use travel::{RiskAreas, VehiclePlate};
