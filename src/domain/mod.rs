@@ -17,6 +17,7 @@ pub mod duplicates;
 pub mod grants;
 pub mod health_checks;
 pub mod held;
+pub mod imports;
 pub mod lab_tests;
 pub mod merge;
 pub mod nested;

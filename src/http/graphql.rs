@@ -298,7 +298,7 @@ fn status_of(err: &AppError) -> StatusCode {
 }
 
 /// A failure before (or after) GraphQL execution, shaped like a GraphQL response.
-fn error_response(err: &AppError, request_id: &str) -> HttpResponse {
+pub(super) fn error_response(err: &AppError, request_id: &str) -> HttpResponse {
     let status = status_of(err);
     let mut server_error = async_graphql::ServerError::new(err.to_string(), None);
     server_error.source = None;
@@ -330,7 +330,7 @@ fn json_response(status: StatusCode, body: &BatchResponse, request_id: &str) -> 
 }
 
 /// The caller's `X-Request-Id` when it is short and plain, else a fresh random one.
-fn request_id(req: &HttpRequest) -> String {
+pub(super) fn request_id(req: &HttpRequest) -> String {
     req.headers()
         .get("X-Request-Id")
         .and_then(|v| v.to_str().ok())

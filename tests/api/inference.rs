@@ -348,7 +348,12 @@ async fn a_number_tells_a_masked_agency_nothing_whoever_it_belongs_to() {
     // a held record carries stays held on the kept one).
     let registered: Vec<String> = answers
         .iter()
-        .map(|a| a["data"]["registerPerson"]["id"].as_str().unwrap().to_owned())
+        .map(|a| {
+            a["data"]["registerPerson"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     let mut merges = Vec::new();
     for (i, id) in registered.iter().enumerate() {
