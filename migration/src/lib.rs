@@ -31,7 +31,7 @@ mod m20261202_000019_group_audit_records;
 mod m20261202_000020_index_fevers;
 mod m20261203_000021_hold_registrations;
 mod m20261203_000022_partition_audit_event;
-mod m20261203_000023_create_person_import;
+mod m20261203_000024_create_person_import;
 
 pub struct Migrator;
 
@@ -61,7 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000020_index_fevers::Migration),
             Box::new(m20261203_000021_hold_registrations::Migration),
             Box::new(m20261203_000022_partition_audit_event::Migration),
-            Box::new(m20261203_000023_create_person_import::Migration),
+            Box::new(m20261203_000024_create_person_import::Migration),
         ]
     }
 }
