@@ -264,7 +264,7 @@ async fn read_batch(
 }
 
 /// LIMIT_EXCEEDED with HTTP 429, a `Retry-After` header and `extensions.retryAfterSeconds`.
-fn rate_limited(wait: Duration, request_id: &str) -> HttpResponse {
+pub(super) fn rate_limited(wait: Duration, request_id: &str) -> HttpResponse {
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     let mut error =
         async_graphql::ServerError::new(format!("too many requests: retry in {seconds} s"), None);

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::graphql::{error_response, request_id};
+use super::graphql::{error_response, rate_limited, request_id};
 use crate::{
     audit::Actor,
     auth::{self, Principal},
@@ -51,6 +51,11 @@ pub async fn upload(
         Ok(principal) => principal,
         Err(err) => return error_response(&err, &request_id),
     };
+    if let Some(limit) = &endpoint.rate_limit {
+        if let Err(wait) = limit.check(&format!("{}:{}", principal.agency, principal.subject)) {
+            return rate_limited(wait, &request_id);
+        }
+    }
     let actor = Actor::new(principal, request_id.clone());
     let state = &endpoint.state;
     let form = match read_form(&req, payload, state.settings.max_import_bytes).await {

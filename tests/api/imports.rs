@@ -570,3 +570,110 @@ async fn files_beyond_the_bounds_are_refused_with_a_clear_error() {
     assert_eq!(status, 413, "{body}");
     assert_eq!(body["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED");
 }
+
+#[tokio::test]
+async fn a_long_list_is_written_in_chunks_and_reports_its_progress() {
+    let app = spawn_with(Options {
+        extra_args: vec!["--import-chunk-rows".into(), "100".into()],
+        ..Options::default()
+    })
+    .await;
+    let token = app.token_for(
+        Agency::Community,
+        Role::Operator,
+        COMMUNITY,
+        "grid-worker-chen",
+    );
+    let mut rows = vec![vec![
+        "name".to_owned(),
+        "document".to_owned(),
+        "grid".to_owned(),
+    ]];
+    for n in 1000..2200u16 {
+        rows.push(vec![
+            format!("居民{n}"),
+            resident_id(n),
+            "DEMO-01-01-01-04".to_owned(),
+        ]);
+    }
+    let mut form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(csv_of(&rows)).file_name("long.csv"),
+    );
+    form = form.text("dryRun", "false");
+    // Without `wait`, the upload answers at once: accepted, still running.
+    let response = app
+        .client
+        .post(format!("{}/imports", app.base))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 202);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let accepted: Value = response.json().await.unwrap();
+    assert_eq!(accepted["status"], "RUNNING");
+    assert_eq!(accepted["totalRows"], 1200);
+    assert_eq!(location, format!("/imports/{}", accepted["id"]));
+
+    let done = wait_for(&app, &token, accepted["id"].as_i64().unwrap()).await;
+    assert_eq!(done["processedRows"], 1200);
+    assert_eq!(done["created"], 1200);
+    // One audit event per chunk, each naming its hundred persons.
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_event WHERE operation = 'mutation importPersons'")
+            .await,
+        12
+    );
+    let id = done["id"].as_i64().unwrap();
+    let (_, page) = get(&app, &token, &format!("/imports/{id}/rows?first=1000")).await;
+    assert_eq!(page["rows"].as_array().unwrap().len(), 1000);
+    assert_eq!(page["pageInfo"]["hasNextPage"], true);
+    assert_eq!(page["pageInfo"]["endCursor"], "1001");
+    let (_, rest) = get(
+        &app,
+        &token,
+        &format!("/imports/{id}/rows?first=1000&after=1001"),
+    )
+    .await;
+    assert_eq!(rest["rows"].as_array().unwrap().len(), 200);
+    assert_eq!(rest["rows"][199]["row"], 1201);
+    let (_, rejected) = get(
+        &app,
+        &token,
+        &format!("/imports/{id}/rows?outcome=REJECTED"),
+    )
+    .await;
+    assert_eq!(rejected["rows"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn the_worked_example_in_the_readme_imports_as_it_says() {
+    let app = spawn_with(Options::default()).await;
+    let token = app.token_for(
+        Agency::Community,
+        Role::Operator,
+        COMMUNITY,
+        "grid-worker-chen",
+    );
+    let file = include_bytes!("../../docs/examples/village-returnees.csv").to_vec();
+    let dry = import(&app, &token, "village-returnees.csv", file, true).await;
+    assert_eq!(
+        (
+            dry["totalRows"].as_i64(),
+            dry["created"].as_i64(),
+            dry["possibleDuplicates"].as_i64(),
+            dry["rejected"].as_i64()
+        ),
+        (Some(7), Some(3), Some(1), Some(3)),
+        "{dry}"
+    );
+    let rows = report(&app, &token, dry["id"].as_i64().unwrap()).await;
+    assert_eq!(rows[1]["column"], "身份证号码");
+    assert_eq!(rows[1]["reason"], "the check digit does not match");
+    let readme = include_str!("../../README.md");
+    assert!(readme.contains("-F file=@docs/examples/village-returnees.csv -F dryRun=true"));
+    assert!(readme
+        .contains(r#""created":3,"updated":0,"unchanged":0,"possibleDuplicates":1,"rejected":3"#));
+}
