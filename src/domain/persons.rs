@@ -476,12 +476,25 @@ pub(super) async fn settle_imported(
     matched: Option<person::Model>,
     now: chrono::DateTime<Utc>,
 ) -> Result<(person::Model, Settled), WriteError> {
+    let mut mode = Mode::Imported;
     let known = match (&registration.document, matched) {
         (Some(document), _) => known_by_document(txn, principal, document).await?,
-        (None, Some(person)) => Known::Inside(person),
+        // A row without a number takes the matched record's details as `updatePerson`
+        // would: a birth date its resident ID sets is refused whatever the date.
+        (None, Some(person)) => {
+            check_against_document(&person, registration.sex, registration.birth_date)?;
+            // Whoever cannot see birth dates must not learn one from "unchanged": a row
+            // that gives one always updates, whatever the date on record.
+            if registration.birth_date.is_some()
+                && !access::may_see(principal.agency, principal.role, "Person.birthDate")
+            {
+                mode = Mode::Resident;
+            }
+            Known::Inside(person)
+        }
         (None, None) => Known::Nobody,
     };
-    settle(txn, principal, registration, known, Mode::Imported, now).await
+    settle(txn, principal, registration, known, mode, now).await
 }
 
 /// Who already carries a document number, as a registration sees it.

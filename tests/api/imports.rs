@@ -677,3 +677,75 @@ async fn the_worked_example_in_the_readme_imports_as_it_says() {
     assert!(readme
         .contains(r#""created":3,"updated":0,"unchanged":0,"possibleDuplicates":1,"rejected":3"#));
 }
+
+#[tokio::test]
+async fn a_row_without_a_number_tells_no_birth_date_to_whoever_cannot_see_it() {
+    let app = spawn_with(Options::default()).await;
+    let health = app.token(Agency::Health, Role::Operator, "DEMO");
+    // One resident with a resident ID (its birth date inside the number), one without.
+    let with_id = crate::fixtures::register(&app, 731, "欧阳明", "DEMO-01-01-01-01").await;
+    let birth = &with_id.document[6..14];
+    let birth = format!("{}-{}-{}", &birth[..4], &birth[4..6], &birth[6..]);
+    let without = app
+        .gql(
+            &health,
+            crate::fixtures::REGISTER,
+            json!({ "input": { "name": "欧阳亮", "phone": "13900000732", "birthDate": "1980-05-17",
+                    "residence": "DEMO-01-01-01-01" } }),
+        )
+        .await;
+    assert_ok(&without);
+
+    let token = app.token_for(
+        Agency::Community,
+        Role::Operator,
+        COMMUNITY,
+        "grid-worker-chen",
+    );
+    let list = |rows: &[(&str, &str, &str)]| {
+        let mut all = vec![vec![
+            "姓名".to_owned(),
+            "手机".into(),
+            "出生日期".into(),
+            "网格".into(),
+        ]];
+        for (name, phone, date) in rows {
+            all.push(vec![
+                (*name).to_owned(),
+                (*phone).to_owned(),
+                (*date).to_owned(),
+                "DEMO-01-01-01-01".to_owned(),
+            ]);
+        }
+        csv_of(&all)
+    };
+    // The community reports both first, without dates: from now on a row that changes
+    // nothing would come back UNCHANGED.
+    let file = list(&[
+        ("欧阳明", &with_id.phone, ""),
+        ("欧阳亮", "13900000732", ""),
+    ]);
+    let first = import(&app, &token, "first.csv", file, false).await;
+    assert_eq!(first["updated"], 2, "{first}");
+    // The true birth date and a wrong one get the same answer, for both residents.
+    let file = list(&[
+        ("欧阳明", &with_id.phone, &birth),
+        ("欧阳亮", "13900000732", "1980-05-17"),
+    ]);
+    let right = import(&app, &token, "right.csv", file, true).await;
+    let file = list(&[
+        ("欧阳明", &with_id.phone, "1990-01-01"),
+        ("欧阳亮", "13900000732", "1990-01-01"),
+    ]);
+    let wrong = import(&app, &token, "wrong.csv", file, true).await;
+    let right = outcomes(&report(&app, &token, right["id"].as_i64().unwrap()).await);
+    let wrong = outcomes(&report(&app, &token, wrong["id"].as_i64().unwrap()).await);
+    assert_eq!(right, wrong);
+    assert_eq!(right[0].1, "REJECTED", "{right:?}");
+    assert_eq!(right[0].2.as_deref(), Some("出生日期"));
+    assert_eq!(right[1].1, "UPDATED", "{right:?}");
+    // Nor does a name with a birth date alone find anyone for them.
+    let file = list(&[("欧阳亮", "", "1980-05-17")]);
+    let alone = import(&app, &token, "alone.csv", file, true).await;
+    assert_eq!(alone["created"], 1, "{alone}");
+}

@@ -760,8 +760,8 @@ fn person_keys(registration: &Registration) -> Vec<u64> {
 }
 
 /// Persons in the caller's jurisdiction a row without a document may be: the same name,
-/// with the same phone or the same birth date. Nothing outside the jurisdiction is
-/// consulted, so the answer tells nothing about anyone else.
+/// with the same phone or (for those who see birth dates) the same birth date. Nothing
+/// outside the jurisdiction is consulted, so the answer tells nothing about anyone else.
 async fn same_person(
     txn: &DatabaseTransaction,
     principal: &Principal,
@@ -771,7 +771,10 @@ async fn same_person(
     if let Some(phone) = &registration.phone {
         either = either.add(person::Column::Phone.eq(phone.as_str()));
     }
-    if let Some(birth) = registration.birth_date {
+    // Matching by birth date would let whoever cannot see birth dates (they sit hidden in
+    // a masked resident ID) test dates one row at a time, as `possibleDuplicates` does not.
+    let sees_birth_dates = access::may_see(principal.agency, principal.role, "Person.birthDate");
+    if let Some(birth) = registration.birth_date.filter(|_| sees_birth_dates) {
         either = either.add(person::Column::BirthDate.eq(birth));
     }
     if either.is_empty() {
