@@ -483,17 +483,23 @@ pub(super) async fn settle_imported(
         // would: a birth date its resident ID sets is refused whatever the date.
         (None, Some(person)) => {
             check_against_document(&person, registration.sex, registration.birth_date)?;
-            // Whoever cannot see birth dates must not learn one from "unchanged": a row
-            // that gives one always updates, whatever the date on record.
-            if registration.birth_date.is_some()
-                && !access::may_see(principal.agency, principal.role, "Person.birthDate")
-            {
-                mode = Mode::Resident;
-            }
             Known::Inside(person)
         }
         (None, None) => Known::Nobody,
     };
+    // Whoever cannot see birth dates must not learn one from "unchanged": a row that gives
+    // one always updates, whatever the date on record, unless the row's own resident ID
+    // number gave it (and then it is the number's, which the caller typed).
+    let from_number = registration
+        .document
+        .as_ref()
+        .is_some_and(|d| d.resident_id().is_some());
+    if registration.birth_date.is_some()
+        && !from_number
+        && !access::may_see(principal.agency, principal.role, "Person.birthDate")
+    {
+        mode = Mode::Resident;
+    }
     settle(txn, principal, registration, known, mode, now).await
 }
 
