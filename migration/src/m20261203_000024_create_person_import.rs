@@ -4,7 +4,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::{enum_str, prefix_scanned};
+use crate::enum_str;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -20,7 +20,7 @@ impl MigrationTrait for Migration {
                     .col(string(PersonImport::Subject))
                     .col(enum_str(PersonImport::Agency))
                     .col(enum_str(PersonImport::Role))
-                    .col(prefix_scanned(manager, PersonImport::ActorPath))
+                    .col(string(PersonImport::ActorPath))
                     .col(string(PersonImport::RequestId))
                     .col(string_null(PersonImport::FileName))
                     .col(enum_str(PersonImport::Format))
