@@ -164,6 +164,19 @@ pub struct Config {
     #[arg(long, env = "MAX_CHECKPOINT_BATCH", default_value_t = 500)]
     pub max_checkpoint_batch: usize,
 
+    /// Largest line list (CSV or XLSX) `POST /imports` accepts, in bytes.
+    #[arg(long, env = "MAX_IMPORT_BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub max_import_bytes: usize,
+
+    /// Most data rows (below the header) of one imported line list.
+    #[arg(long, env = "MAX_IMPORT_ROWS", default_value_t = 100_000)]
+    pub max_import_rows: usize,
+
+    /// Rows of an import written per transaction: each chunk commits (and is audited) on
+    /// its own, so memory and lock time stay bounded however long the list.
+    #[arg(long, env = "IMPORT_CHUNK_ROWS", default_value_t = 500)]
+    pub import_chunk_rows: usize,
+
     /// Areas currently listed as medium or high risk, comma-separated; an arrival from a
     /// place naming one raises an alert. The default lists the demo city's fictional
     /// neighbours; set the health commission's current list in production.

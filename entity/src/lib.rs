@@ -18,6 +18,8 @@ pub mod health_check;
 pub mod lab_test;
 pub mod org_unit;
 pub mod person;
+pub mod person_import;
+pub mod person_import_row;
 pub mod person_provenance;
 pub mod quarantine;
 pub mod task;

@@ -33,6 +33,7 @@ mod m20261203_000021_hold_registrations;
 mod m20261203_000022_partition_audit_event;
 mod m20261203_000023_index_traveller_document;
 mod m20261203_000024_create_change_log_pruned;
+mod m20261203_000025_create_person_import;
 
 pub struct Migrator;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000022_partition_audit_event::Migration),
             Box::new(m20261203_000023_index_traveller_document::Migration),
             Box::new(m20261203_000024_create_change_log_pruned::Migration),
+            Box::new(m20261203_000025_create_person_import::Migration),
         ]
     }
 }

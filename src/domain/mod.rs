@@ -18,6 +18,7 @@ pub mod grants;
 pub mod guesses;
 pub mod health_checks;
 pub mod held;
+pub mod imports;
 pub mod lab_tests;
 pub mod merge;
 pub mod nested;

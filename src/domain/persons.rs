@@ -343,6 +343,9 @@ enum Mode {
     Resident,
     /// Registered while recording something else (a contact): link, change nothing.
     Linked,
+    /// A row of an imported list: as `Resident`, but a row that changes nothing writes
+    /// nothing.
+    Imported,
 }
 
 async fn register_in(
@@ -366,9 +369,58 @@ async fn register_in(
         Some(document) => known_by_document(txn, principal, document).await?,
         None => Known::Nobody,
     };
-    let (model, reason) = match known {
-        Known::Nobody => (insert(txn, principal, registration, None, now).await?, None),
-        Known::Inside(current) => (update_from(txn, registration, &current, now).await?, None),
+    let (model, settled) = settle(txn, principal, registration, known, mode, now).await?;
+    let reason = match settled {
+        Settled::Relocated => Some("relocated from another jurisdiction on re-registration"),
+        _ => None,
+    };
+    record_provenance(txn, &[model.id], principal, now).await?;
+    actor
+        .record_write(txn, operation, "Person", &[model.id], reason)
+        .await?;
+    Ok(model)
+}
+
+/// What a registration did to the record it settled on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    /// A new record (for an unknown number, or a claim held for verification: the caller
+    /// cannot tell the two apart, and must not).
+    Created,
+    /// A record in the caller's jurisdiction took the registration's details.
+    Updated,
+    /// A record in the caller's jurisdiction already held every detail given (only when the
+    /// caller asked to skip such writes).
+    Unchanged,
+    /// Health or police moved a known person here from another jurisdiction.
+    Relocated,
+    /// Linked to the known person elsewhere, changing nothing.
+    Linked,
+}
+
+/// The rules of a registration, without its provenance and audit (which the caller files,
+/// once per registration or once per chunk of an imported list): which record a
+/// registration settles on, given who already carries its number.
+async fn settle(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    registration: &Registration,
+    known: Known,
+    mode: Mode,
+    now: chrono::DateTime<Utc>,
+) -> Result<(person::Model, Settled), WriteError> {
+    Ok(match known {
+        Known::Nobody => (
+            insert(txn, principal, registration, None, now).await?,
+            Settled::Created,
+        ),
+        Known::Inside(current) if mode == Mode::Imported && holds(&current, registration) => {
+            (current, Settled::Unchanged)
+        }
+        Known::Inside(current) => (
+            update_from(txn, registration, &current, now).await?,
+            Settled::Updated,
+        ),
         // The number belongs to someone the caller may not reach, and the caller cannot
         // see numbers in full: it gets exactly what an unknown number gives (a record of the
         // person it met, where it says they live), and the claim waits for an agency that
@@ -376,7 +428,7 @@ async fn register_in(
         // even whether the names agree, reaches the caller.
         Known::Outside(current) if !access::sees_full_numbers(principal) => (
             insert(txn, principal, registration, Some(current.id), now).await?,
-            None,
+            Settled::Created,
         ),
         // Health and police verify identities: they link to (or, registering a resident,
         // relocate) the one person, provided the name matches the one on record.
@@ -384,7 +436,7 @@ async fn register_in(
             if current.name != registration.name.as_str() {
                 let field = match mode {
                     Mode::Linked => "input.person.register.name",
-                    Mode::Resident => "input.name",
+                    Mode::Resident | Mode::Imported => "input.name",
                 };
                 return Err(AppError::bad_input(
                     field,
@@ -393,19 +445,71 @@ async fn register_in(
                 .into());
             }
             match mode {
-                Mode::Linked => (current, None),
-                Mode::Resident => (
+                Mode::Linked => (current, Settled::Linked),
+                Mode::Resident | Mode::Imported => (
                     update_from(txn, registration, &current, now).await?,
-                    Some("relocated from another jurisdiction on re-registration"),
+                    Settled::Relocated,
                 ),
             }
         }
+    })
+}
+
+/// Whether a record already holds every detail a registration gives.
+fn holds(current: &person::Model, registration: &Registration) -> bool {
+    current.name == registration.name.as_str()
+        && registration.sex.is_none_or(|s| s == current.sex)
+        && registration
+            .birth_date
+            .is_none_or(|d| current.birth_date == Some(d))
+        && registration
+            .phone
+            .as_ref()
+            .is_none_or(|p| current.phone.as_deref() == Some(p.as_str()))
+        && registration
+            .address
+            .as_ref()
+            .is_none_or(|a| current.address.as_deref() == Some(a.as_str()))
+        && current.residence_org_id == registration.residence.id
+}
+
+/// One row of an imported list, registered as `registerPerson` would register it
+/// (relocations included), except that a row which changes nothing writes nothing, so that
+/// importing the same list twice writes it once. `matched` is the one person in the
+/// caller's jurisdiction a row without a document number was matched to, by name with phone
+/// or birth date. Provenance and audit are the caller's, once per chunk of rows.
+pub(super) async fn settle_imported(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    registration: &Registration,
+    matched: Option<person::Model>,
+    now: chrono::DateTime<Utc>,
+) -> Result<(person::Model, Settled), WriteError> {
+    let mut mode = Mode::Imported;
+    let known = match (&registration.document, matched) {
+        (Some(document), _) => known_by_document(txn, principal, document).await?,
+        // A row without a number takes the matched record's details as `updatePerson`
+        // would: a birth date its resident ID sets is refused whatever the date.
+        (None, Some(person)) => {
+            check_against_document(&person, registration.sex, registration.birth_date)?;
+            Known::Inside(person)
+        }
+        (None, None) => Known::Nobody,
     };
-    record_provenance(txn, &[model.id], principal, now).await?;
-    actor
-        .record_write(txn, operation, "Person", &[model.id], reason)
-        .await?;
-    Ok(model)
+    // Whoever cannot see birth dates must not learn one from "unchanged": a row that gives
+    // one always updates, whatever the date on record, unless the row's own resident ID
+    // number gave it (and then it is the number's, which the caller typed).
+    let from_number = registration
+        .document
+        .as_ref()
+        .is_some_and(|d| d.resident_id().is_some());
+    if registration.birth_date.is_some()
+        && !from_number
+        && !access::may_see(principal.agency, principal.role, "Person.birthDate")
+    {
+        mode = Mode::Resident;
+    }
+    settle(txn, principal, registration, known, mode, now).await
 }
 
 /// Who already carries a document number, as a registration sees it.
@@ -697,7 +801,7 @@ pub(super) async fn update_versioned(
 }
 
 /// A residence must be a grid inside the principal's jurisdiction.
-fn check_residence(principal: &Principal, unit: &OrgUnit, field: &str) -> AppResult<()> {
+pub(super) fn check_residence(principal: &Principal, unit: &OrgUnit, field: &str) -> AppResult<()> {
     if unit.level != OrgLevel::Grid {
         return Err(AppError::bad_input(field, crate::msg!("must-be-a-grid")));
     }
@@ -711,7 +815,7 @@ fn check_residence(principal: &Principal, unit: &OrgUnit, field: &str) -> AppRes
 }
 
 /// Fills sex and birth date from a resident ID number and refuses values that contradict it.
-fn reconcile_with_document(mut registration: Registration) -> AppResult<Registration> {
+pub(super) fn reconcile_with_document(mut registration: Registration) -> AppResult<Registration> {
     let Some(id) = registration
         .document
         .as_ref()

@@ -4,6 +4,7 @@ mod assets;
 mod exports;
 mod graphql;
 mod headers;
+mod imports;
 mod pages;
 pub mod rate_limit;
 mod subscriptions;
@@ -20,6 +21,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/graphql", web::post().to(graphql::handle))
         .route("/graphql", web::get().to(graphql::handle))
         .route("/exports/{file}", web::get().to(exports::download))
+        .route("/imports", web::post().to(imports::upload))
+        .route("/imports/{id}", web::get().to(imports::status))
+        .route("/imports/{id}/rows", web::get().to(imports::rows))
         .route("/graphiql", web::get().to(pages::graphiql))
         .route("/dashboard", web::get().to(pages::dashboard))
         .route("/assets/vendor/{path:.+}", web::get().to(assets::vendor))

@@ -93,6 +93,13 @@ impl Msg {
     }
 }
 
+/// Text shown as it is in every language: a message already written for its reader (an
+/// answer relayed from the GraphQL layer), or one not yet translated (the line-list import's
+/// own reasons, which name the Chinese headers and forms they expect).
+pub fn verbatim(text: impl Into<String>) -> Msg {
+    crate::msg!("graphql-verbatim", detail = text.into())
+}
+
 /// A problem with one input field, naming it: `出生日期（input.birthDate）应为 YYYY-MM-DD` /
 /// `input.birthDate: expected YYYY-MM-DD`. Chinese names the field by its label
 /// (`field-<name>` in the locale files) and its path, English by its path.

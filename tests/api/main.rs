@@ -22,6 +22,7 @@ mod grants;
 mod graphiql;
 mod helpers;
 mod http;
+mod imports;
 mod inference;
 mod introspection;
 mod joint_matrix;

@@ -114,6 +114,10 @@ impl BoundedText {
         Ok(Self(text.to_owned()))
     }
 
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     pub fn into_inner(self) -> String {
         self.0
     }

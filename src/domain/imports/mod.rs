@@ -1,0 +1,830 @@
+//! Imports of line lists (台账导入): a CSV or XLSX file of people, each row registered as a
+//! single registration would be, and a report of what happened to every row.
+//!
+//! An import runs in the background: the upload is checked (size, rows, headers) before it
+//! is accepted, then read row by row from disk and written in chunks of rows, one
+//! transaction each, every chunk audited as `importPersons` with the rows it wrote. A dry
+//! run does exactly the same work and rolls every chunk back, so its report is the one the
+//! real import would give. A row that changes nothing writes nothing, so importing the same
+//! file again writes nothing twice.
+
+pub mod columns;
+pub mod reader;
+pub mod row;
+
+use std::{
+    collections::{hash_map::DefaultHasher, HashMap},
+    hash::{Hash, Hasher},
+    path::PathBuf,
+    sync::Arc,
+};
+
+use chrono::Utc;
+use entity::{person, person_import, person_import_row, person_provenance, OrgLevel};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use serde::Serialize;
+
+use self::{
+    columns::{Columns, Field, Mapping},
+    reader::Format,
+    row::{Draft, Rejection},
+};
+use super::{
+    org_units::OrgUnit,
+    persons::{self, Registration, Settled},
+};
+use crate::{
+    access::{self, scope, Access, Data},
+    audit::Actor,
+    auth::Principal,
+    db::{self, WriteError},
+    error::{AppError, AppResult},
+    state::AppState,
+};
+
+/// The operation an import's writes are audited under.
+pub const OPERATION: &str = "importPersons";
+
+/// A file received for import, on disk until the import has read it.
+pub struct Upload {
+    pub file: tempfile::TempPath,
+    pub file_name: Option<String>,
+    pub sha256: String,
+    pub format: Format,
+}
+
+/// What the caller asked of the import.
+#[derive(Debug, Default)]
+pub struct Options {
+    pub dry_run: bool,
+    pub mapping: Mapping,
+    /// The grid of rows without one (its code or, inside the caller's community, its name).
+    pub grid: Option<String>,
+}
+
+/// What happened to one row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+    PossibleDuplicate,
+    Rejected,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "CREATED",
+            Self::Updated => "UPDATED",
+            Self::Unchanged => "UNCHANGED",
+            Self::PossibleDuplicate => "POSSIBLE_DUPLICATE",
+            Self::Rejected => "REJECTED",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            Self::Created,
+            Self::Updated,
+            Self::Unchanged,
+            Self::PossibleDuplicate,
+            Self::Rejected,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == text)
+    }
+}
+
+/// An import as its caller follows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportStatus {
+    pub id: i64,
+    /// `RUNNING`, `DONE` or `FAILED`.
+    pub status: String,
+    pub dry_run: bool,
+    pub file_name: Option<String>,
+    pub format: String,
+    pub columns: serde_json::Value,
+    pub total_rows: i64,
+    pub processed_rows: i64,
+    pub created: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    pub possible_duplicates: i64,
+    pub rejected: i64,
+    pub error: Option<String>,
+    pub started_at: chrono::DateTime<Utc>,
+    pub finished_at: Option<chrono::DateTime<Utc>>,
+}
+
+impl From<person_import::Model> for ImportStatus {
+    fn from(m: person_import::Model) -> Self {
+        Self {
+            id: m.id,
+            status: m.status,
+            dry_run: m.dry_run,
+            file_name: m.file_name,
+            format: m.format,
+            columns: m.columns,
+            total_rows: m.total_rows,
+            processed_rows: m.processed_rows,
+            created: m.created,
+            updated: m.updated,
+            unchanged: m.unchanged,
+            possible_duplicates: m.possible_duplicates,
+            rejected: m.rejected,
+            error: m.error,
+            started_at: m.started_at,
+            finished_at: m.finished_at,
+        }
+    }
+}
+
+/// One row of an import's report.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportRow {
+    /// The row's number in the spreadsheet (the header is row 1, or further down when
+    /// title rows stand above it).
+    pub row: i64,
+    pub outcome: &'static str,
+    /// The person the row created or updated, or matched (unchanged); none for a dry
+    /// run's new records, which were never kept.
+    pub person_id: Option<i64>,
+    /// The header of the column a rejection is about.
+    pub column: Option<String>,
+    /// A stored message (`Msg::to_stored`), rendered where the report is read.
+    pub reason: Option<String>,
+}
+
+/// Checks an upload and starts importing it; returns at once with its status.
+#[tracing::instrument(skip_all, fields(request_id = %actor.request_id))]
+pub async fn start(
+    state: Arc<AppState>,
+    actor: &Actor,
+    upload: Upload,
+    options: Options,
+) -> AppResult<ImportStatus> {
+    let principal = &actor.principal;
+    access::require(principal, Data::PersonIdentity, Access::ReadWrite)?;
+    let default_grid = match &options.grid {
+        None => None,
+        Some(text) => Some(
+            resolve_grid(&state, principal, text)
+                .await?
+                .map_err(|m| AppError::bad_input("grid", crate::i18n::verbatim(m)))?,
+        ),
+    };
+    let max_rows = state.settings.max_import_rows;
+    let path = upload.file.to_path_buf();
+    let format = upload.format;
+    let survey = tokio::task::spawn_blocking(move || survey(&path, format, max_rows))
+        .await
+        .map_err(|e| AppError::internal(format!("the import survey stopped: {e}")))??;
+    if survey.data_rows > max_rows as u64 {
+        return Err(AppError::LimitExceeded(crate::i18n::verbatim(format!(
+            "the file holds more than {max_rows} rows; split it into smaller lists"
+        ))));
+    }
+    let columns = Columns::from_headers(survey.headers, &options.mapping)?;
+    let now = Utc::now();
+    let import = person_import::Entity::insert(person_import::ActiveModel {
+        subject: Set(principal.subject.clone()),
+        agency: Set(principal.agency),
+        role: Set(principal.role),
+        actor_path: Set(principal.jurisdiction().as_str().to_owned()),
+        request_id: Set(actor.request_id.clone()),
+        file_name: Set(upload.file_name.clone()),
+        format: Set(format.name().to_owned()),
+        file_sha256: Set(upload.sha256.clone()),
+        dry_run: Set(options.dry_run),
+        status: Set("RUNNING".to_owned()),
+        columns: Set(columns.to_json()),
+        total_rows: Set(i64::try_from(survey.data_rows).unwrap_or(i64::MAX)),
+        processed_rows: Set(0),
+        created: Set(0),
+        updated: Set(0),
+        unchanged: Set(0),
+        possible_duplicates: Set(0),
+        rejected: Set(0),
+        error: Set(None),
+        started_at: Set(now),
+        finished_at: Set(None),
+        ..Default::default()
+    })
+    .exec_with_returning(&state.db)
+    .await?;
+    let job = Job {
+        state: Arc::clone(&state),
+        actor: Actor::new(principal.clone(), actor.request_id.clone()),
+        import_id: import.id,
+        columns,
+        dry_run: options.dry_run,
+        default_grid,
+        header_row: survey.header_row,
+    };
+    tokio::spawn(job.run(upload));
+    Ok(import.into())
+}
+
+/// The status of one of the caller's imports; NOT_FOUND for anyone else's.
+pub async fn status(state: &AppState, principal: &Principal, id: i64) -> AppResult<ImportStatus> {
+    Ok(own(state, principal, id).await?.into())
+}
+
+/// A page of an import's report, in row order after row `after`, optionally of one outcome.
+pub async fn report(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+    after: Option<i64>,
+    first: u64,
+    outcome: Option<Outcome>,
+) -> AppResult<(Vec<ReportRow>, bool)> {
+    own(state, principal, id).await?;
+    let mut select =
+        person_import_row::Entity::find().filter(person_import_row::Column::ImportId.eq(id));
+    if let Some(after) = after {
+        select = select.filter(person_import_row::Column::RowNumber.gt(after));
+    }
+    if let Some(outcome) = outcome {
+        select = select.filter(person_import_row::Column::Outcome.eq(outcome.as_str()));
+    }
+    let mut rows = select
+        .order_by_asc(person_import_row::Column::RowNumber)
+        .limit(first + 1)
+        .all(&state.db)
+        .await?;
+    let more = rows.len() as u64 > first;
+    rows.truncate(usize::try_from(first).unwrap_or(usize::MAX));
+    Ok((
+        rows.into_iter()
+            .map(|r| ReportRow {
+                row: r.row_number,
+                outcome: Outcome::parse(&r.outcome).map_or("REJECTED", Outcome::as_str),
+                person_id: r.person_id,
+                column: r.column_name,
+                reason: r.reason,
+            })
+            .collect(),
+        more,
+    ))
+}
+
+async fn own(state: &AppState, principal: &Principal, id: i64) -> AppResult<person_import::Model> {
+    person_import::Entity::find_by_id(id)
+        .filter(person_import::Column::Subject.eq(principal.subject.as_str()))
+        .filter(person_import::Column::Agency.eq(principal.agency))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound {
+            entity: "PersonImport",
+        })
+}
+
+/// What the first pass over a file learns: its header and how many rows follow it.
+struct Survey {
+    headers: Vec<String>,
+    header_row: u64,
+    data_rows: u64,
+}
+
+/// Finds the header (the first row with two or more cells: a title merged across the
+/// columns above it is skipped) and counts the rows below it, stopping past `max_rows`.
+fn survey(path: &std::path::Path, format: Format, max_rows: usize) -> AppResult<Survey> {
+    let mut header: Option<(u64, Vec<String>)> = None;
+    let mut data_rows = 0u64;
+    reader::for_each_row(path, format, &mut |number, cells| {
+        if header.is_none() {
+            if cells.iter().filter(|c| !c.trim().is_empty()).count() >= 2 {
+                header = Some((number, cells));
+            }
+            return Ok(true);
+        }
+        data_rows += 1;
+        Ok(data_rows <= max_rows as u64)
+    })?;
+    let (header_row, headers) = header.ok_or_else(|| {
+        AppError::bad_input(
+            "file",
+            crate::i18n::verbatim("no header row: the file holds no row of two or more columns"),
+        )
+    })?;
+    Ok(Survey {
+        headers,
+        header_row,
+        data_rows,
+    })
+}
+
+/// One import, running in the background.
+struct Job {
+    state: Arc<AppState>,
+    actor: Actor,
+    import_id: i64,
+    columns: Columns,
+    dry_run: bool,
+    default_grid: Option<Arc<OrgUnit>>,
+    header_row: u64,
+}
+
+/// Rows read ahead of the writer, in chunks: what bounds the import's memory.
+const CHUNKS_AHEAD: usize = 2;
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Counts {
+    processed: i64,
+    created: i64,
+    updated: i64,
+    unchanged: i64,
+    possible_duplicates: i64,
+    rejected: i64,
+}
+
+impl Counts {
+    fn add(&mut self, outcome: Outcome) {
+        self.processed += 1;
+        match outcome {
+            Outcome::Created => self.created += 1,
+            Outcome::Updated => self.updated += 1,
+            Outcome::Unchanged => self.unchanged += 1,
+            Outcome::PossibleDuplicate => self.possible_duplicates += 1,
+            Outcome::Rejected => self.rejected += 1,
+        }
+    }
+}
+
+/// State carried from chunk to chunk.
+#[derive(Default)]
+struct Progress {
+    counts: Counts,
+    /// The first row of the file each person key appeared in (hashed: a few bytes a row).
+    seen: HashMap<u64, i64>,
+    /// Grids as written in the file, resolved once each.
+    grids: HashMap<String, Result<Arc<OrgUnit>, String>>,
+}
+
+impl Job {
+    async fn run(self, upload: Upload) {
+        let id = self.import_id;
+        let outcome = self.import(upload).await;
+        let (status, error) = match outcome {
+            Ok(()) => ("DONE", None),
+            Err(err) => {
+                if let AppError::Internal(cause) = &err {
+                    tracing::error!(import = id, error = %crate::error::loggable(cause.as_ref()), "import failed");
+                }
+                ("FAILED", Some(err.to_string()))
+            }
+        };
+        let finished = person_import::Entity::update_many()
+            .set(person_import::ActiveModel {
+                status: Set(status.to_owned()),
+                error: Set(error),
+                finished_at: Set(Some(Utc::now())),
+                ..Default::default()
+            })
+            .filter(person_import::Column::Id.eq(id))
+            .exec(&self.state.db)
+            .await;
+        if let Err(err) = finished {
+            tracing::error!(import = id, error = %crate::error::loggable(&err), "could not record the end of an import");
+        }
+    }
+
+    async fn import(&self, upload: Upload) -> AppResult<()> {
+        let chunk_rows = self.state.settings.import_chunk_rows;
+        let (send, mut receive) =
+            tokio::sync::mpsc::channel::<(u64, Vec<String>)>(chunk_rows * CHUNKS_AHEAD);
+        let path: PathBuf = upload.file.to_path_buf();
+        let format = upload.format;
+        let header_row = self.header_row;
+        let reading = tokio::task::spawn_blocking(move || {
+            reader::for_each_row(&path, format, &mut |number, cells| {
+                if number <= header_row {
+                    return Ok(true);
+                }
+                // A closed channel means the writer stopped: stop reading too.
+                Ok(send.blocking_send((number, cells)).is_ok())
+            })
+        });
+        let mut progress = Progress::default();
+        let mut chunk = Vec::with_capacity(chunk_rows);
+        loop {
+            let Some(row) = receive.recv().await else {
+                break;
+            };
+            chunk.push(row);
+            if chunk.len() >= chunk_rows {
+                self.chunk(std::mem::take(&mut chunk), &mut progress)
+                    .await?;
+            }
+        }
+        if !chunk.is_empty() {
+            self.chunk(chunk, &mut progress).await?;
+        }
+        reading
+            .await
+            .map_err(|e| AppError::internal(format!("the import reader stopped: {e}")))??;
+        drop(upload);
+        Ok(())
+    }
+
+    /// Settles one chunk of rows in one transaction and files their report rows with it
+    /// (a dry run rolls the rows back and files the report alone).
+    async fn chunk(&self, rows: Vec<(u64, Vec<String>)>, progress: &mut Progress) -> AppResult<()> {
+        let mut prepared = Vec::with_capacity(rows.len());
+        for (number, cells) in rows {
+            let number = i64::try_from(number).unwrap_or(i64::MAX);
+            let draft = row::read(&self.columns, &cells);
+            prepared.push((number, self.prepare(draft, progress).await?));
+        }
+        let txn = db::begin_write(&self.state.db).await?;
+        let now = Utc::now();
+        let mut report = Vec::with_capacity(prepared.len());
+        let mut written = Vec::new();
+        for (number, prepared) in prepared {
+            let line = match prepared {
+                Err(rejection) => ReportRow {
+                    row: number,
+                    outcome: Outcome::Rejected.as_str(),
+                    person_id: None,
+                    column: Some(rejection.column),
+                    reason: Some(rejection.reason.to_stored()),
+                },
+                Ok(registration) => {
+                    self.settle_row(&txn, number, &registration, progress, &mut written, now)
+                        .await?
+                }
+            };
+            progress
+                .counts
+                .add(Outcome::parse(line.outcome).unwrap_or(Outcome::Rejected));
+            report.push(line);
+        }
+        let principal = &self.actor.principal;
+        if !written.is_empty() {
+            persons::record_provenance(&txn, &written, principal, now).await?;
+            let (first, last) = (
+                report.first().map_or(0, |r| r.row),
+                report.last().map_or(0, |r| r.row),
+            );
+            let reason = format!("import {}, rows {first}-{last}", self.import_id);
+            self.actor
+                .record_write(&txn, OPERATION, "Person", &written, Some(&reason))
+                .await?;
+        }
+        if self.dry_run {
+            txn.rollback().await?;
+            for line in &mut report {
+                if line.outcome == Outcome::Created.as_str() {
+                    line.person_id = None;
+                }
+            }
+            let txn = db::begin_write(&self.state.db).await?;
+            self.file_report(&txn, &report, progress.counts).await?;
+            txn.commit().await?;
+        } else {
+            self.file_report(&txn, &report, progress.counts).await?;
+            txn.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// A row read into a registration, checked as `registerPerson` checks one (grid in
+    /// the caller's jurisdiction, birth date and sex agreeing with a resident ID number),
+    /// and against the rows before it in the file.
+    async fn prepare(
+        &self,
+        draft: Result<Draft, Rejection>,
+        progress: &mut Progress,
+    ) -> AppResult<Result<Registration, Rejection>> {
+        let draft = match draft {
+            Ok(draft) => draft,
+            Err(rejection) => return Ok(Err(rejection)),
+        };
+        let principal = &self.actor.principal;
+        let grid_header = self.columns.header_of(Field::Grid);
+        let residence = match &draft.grid {
+            Some(text) => {
+                if !progress.grids.contains_key(text) {
+                    let resolved = resolve_grid(&self.state, principal, text).await?;
+                    progress.grids.insert(text.clone(), resolved);
+                }
+                match progress.grids.get(text) {
+                    Some(Ok(unit)) => Arc::clone(unit),
+                    Some(Err(reason)) => {
+                        let reason = crate::i18n::verbatim(reason.clone());
+                        return Ok(Err(self.reject(Field::Grid, reason)));
+                    }
+                    None => return Err(AppError::internal("a grid resolved and lost")),
+                }
+            }
+            None => match self.own_grid() {
+                Some(unit) => unit,
+                None => {
+                    return Ok(Err(self.reject(
+                        Field::Grid,
+                        crate::i18n::verbatim(
+                            "no grid: give the grid's code in a 网格 column, or a grid for \
+                             the whole list",
+                        ),
+                    )))
+                }
+            },
+        };
+        if let Err(err) = persons::check_residence(principal, &residence, &grid_header) {
+            return Ok(Err(self.rejection(err)));
+        }
+        let registration = Registration {
+            document: draft.document,
+            name: draft.name,
+            sex: draft.sex,
+            birth_date: draft.birth_date,
+            phone: draft.phone,
+            address: draft.address,
+            residence,
+        };
+        Ok(persons::reconcile_with_document(registration).map_err(|err| self.rejection(err)))
+    }
+
+    /// The grid rows without one go to: the list's, or the caller's own when it is one.
+    fn own_grid(&self) -> Option<Arc<OrgUnit>> {
+        self.default_grid.clone().or_else(|| {
+            let own = &self.actor.principal.org;
+            (own.level == OrgLevel::Grid).then(|| Arc::clone(own))
+        })
+    }
+
+    fn reject(&self, field: Field, reason: crate::i18n::Msg) -> Rejection {
+        Rejection::new(&self.columns, field, reason)
+    }
+
+    /// A refusal of the registration rules, as a rejection of the column it is about.
+    fn rejection(&self, err: AppError) -> Rejection {
+        match err {
+            AppError::BadUserInput { field, message } => {
+                let column = if field.ends_with("birthDate") {
+                    Field::BirthDate
+                } else if field.ends_with("sex") {
+                    Field::Sex
+                } else if field.ends_with("name") {
+                    Field::Name
+                } else {
+                    Field::Document
+                };
+                self.reject(column, message)
+            }
+            AppError::Forbidden(message) => self.reject(Field::Grid, message),
+            other => self.reject(Field::Name, other.message()),
+        }
+    }
+
+    /// Settles one valid row on a savepoint of the chunk's transaction, so that a refused
+    /// row leaves the others as they are.
+    async fn settle_row(
+        &self,
+        txn: &DatabaseTransaction,
+        number: i64,
+        registration: &Registration,
+        progress: &mut Progress,
+        written: &mut Vec<i64>,
+        now: chrono::DateTime<Utc>,
+    ) -> AppResult<ReportRow> {
+        let line = |outcome: Outcome, person_id: Option<i64>, reason: Option<String>| ReportRow {
+            row: number,
+            outcome: outcome.as_str(),
+            person_id,
+            column: None,
+            reason,
+        };
+        // The same person twice in one file: the first row counts.
+        let keys = person_keys(registration);
+        if let Some(first) = keys.iter().find_map(|k| progress.seen.get(k)) {
+            return Ok(line(
+                Outcome::PossibleDuplicate,
+                None,
+                Some(format!("the same person as row {first}")),
+            ));
+        }
+        for key in keys {
+            progress.seen.insert(key, number);
+        }
+        let principal = &self.actor.principal;
+        let matched = if registration.document.is_none() {
+            let candidates = same_person(txn, principal, registration).await?;
+            match candidates.as_slice() {
+                [] => None,
+                [one] => Some(one.clone()),
+                many => {
+                    let ids: Vec<String> = many.iter().map(|p| p.id.to_string()).collect();
+                    return Ok(line(
+                        Outcome::PossibleDuplicate,
+                        None,
+                        Some(format!(
+                            "matches {} persons in your jurisdiction by name with phone or \
+                             birth date (ids {}); give the document number, or merge them",
+                            many.len(),
+                            ids.join(", ")
+                        )),
+                    ));
+                }
+            }
+        } else {
+            None
+        };
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let savepoint = txn.begin().await?;
+            match persons::settle_imported(
+                &savepoint,
+                principal,
+                registration,
+                matched.clone(),
+                now,
+            )
+            .await
+            {
+                Ok((model, settled)) => {
+                    savepoint.commit().await?;
+                    let outcome = match settled {
+                        Settled::Created => Outcome::Created,
+                        Settled::Unchanged if reported_by(txn, principal, model.id).await? => {
+                            return Ok(line(Outcome::Unchanged, Some(model.id), None));
+                        }
+                        // Known, unchanged, but news from the caller's agency: its provenance.
+                        Settled::Unchanged => Outcome::Updated,
+                        Settled::Updated | Settled::Relocated | Settled::Linked => Outcome::Updated,
+                    };
+                    written.push(model.id);
+                    return Ok(line(outcome, Some(model.id), None));
+                }
+                Err(WriteError::Retry) if attempts < 3 => {
+                    savepoint.rollback().await?;
+                }
+                Err(WriteError::Retry) => {
+                    savepoint.rollback().await?;
+                    return Ok(ReportRow {
+                        column: Some(self.columns.header_of(Field::Document)),
+                        ..line(
+                            Outcome::Rejected,
+                            None,
+                            Some("registered by someone else at this very moment; import the row again".into()),
+                        )
+                    });
+                }
+                Err(WriteError::App(
+                    err @ (AppError::BadUserInput { .. } | AppError::Forbidden(_)),
+                )) => {
+                    savepoint.rollback().await?;
+                    let rejection = self.rejection(err);
+                    return Ok(ReportRow {
+                        column: Some(rejection.column),
+                        ..line(Outcome::Rejected, None, Some(rejection.reason.to_stored()))
+                    });
+                }
+                Err(WriteError::App(err)) => return Err(err),
+            }
+        }
+    }
+
+    async fn file_report(
+        &self,
+        txn: &DatabaseTransaction,
+        report: &[ReportRow],
+        counts: Counts,
+    ) -> AppResult<()> {
+        if !report.is_empty() {
+            person_import_row::Entity::insert_many(report.iter().map(|r| {
+                person_import_row::ActiveModel {
+                    import_id: Set(self.import_id),
+                    row_number: Set(r.row),
+                    outcome: Set(r.outcome.to_owned()),
+                    person_id: Set(r.person_id),
+                    column_name: Set(r.column.clone()),
+                    reason: Set(r.reason.clone()),
+                    ..Default::default()
+                }
+            }))
+            .exec_without_returning(txn)
+            .await?;
+        }
+        person_import::Entity::update_many()
+            .set(person_import::ActiveModel {
+                processed_rows: Set(counts.processed),
+                created: Set(counts.created),
+                updated: Set(counts.updated),
+                unchanged: Set(counts.unchanged),
+                possible_duplicates: Set(counts.possible_duplicates),
+                rejected: Set(counts.rejected),
+                ..Default::default()
+            })
+            .filter(person_import::Column::Id.eq(self.import_id))
+            .exec(txn)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Keys under which a row is the same person as an earlier row: its document, or else its
+/// name with its phone and its name with its birth date.
+fn person_keys(registration: &Registration) -> Vec<u64> {
+    let hash = |parts: &[&str]| {
+        let mut hasher = DefaultHasher::new();
+        parts.hash(&mut hasher);
+        hasher.finish()
+    };
+    if let Some(document) = &registration.document {
+        return vec![hash(&[
+            "document",
+            &document.kind().to_string(),
+            document.number(),
+        ])];
+    }
+    let name = registration.name.as_str();
+    let mut keys = Vec::new();
+    if let Some(phone) = &registration.phone {
+        keys.push(hash(&["phone", name, phone.as_str()]));
+    }
+    if let Some(birth) = registration.birth_date {
+        keys.push(hash(&["birth", name, &birth.to_string()]));
+    }
+    keys
+}
+
+/// Persons in the caller's jurisdiction a row without a document may be: the same name,
+/// with the same phone or (for those who see birth dates) the same birth date. Nothing
+/// outside the jurisdiction is consulted, so the answer tells nothing about anyone else.
+async fn same_person(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    registration: &Registration,
+) -> AppResult<Vec<person::Model>> {
+    let mut either = Condition::any();
+    if let Some(phone) = &registration.phone {
+        either = either.add(person::Column::Phone.eq(phone.as_str()));
+    }
+    // Matching by birth date would let whoever cannot see birth dates (they sit hidden in
+    // a masked resident ID) test dates one row at a time, as `possibleDuplicates` does not.
+    let sees_birth_dates = access::may_see(principal.agency, principal.role, "Person.birthDate");
+    if let Some(birth) = registration.birth_date.filter(|_| sees_birth_dates) {
+        either = either.add(person::Column::BirthDate.eq(birth));
+    }
+    if either.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(person::Entity::find()
+        .filter(scope::persons_in_jurisdiction(principal))
+        .filter(person::Column::Name.eq(registration.name.as_str()))
+        .filter(either)
+        .order_by_asc(person::Column::Id)
+        .limit(10)
+        .all(txn)
+        .await?)
+}
+
+/// Whether the caller's agency has already reported the person.
+async fn reported_by(
+    txn: &impl ConnectionTrait,
+    principal: &Principal,
+    person_id: i64,
+) -> AppResult<bool> {
+    Ok(person_provenance::Entity::find()
+        .filter(person_provenance::Column::PersonId.eq(person_id))
+        .filter(person_provenance::Column::Agency.eq(principal.agency))
+        .count(txn)
+        .await?
+        > 0)
+}
+
+/// A grid named by its code, or by its name among the grids of the caller's community
+/// (or the caller's own grid). `Err` carries the reason a row is refused for it.
+async fn resolve_grid(
+    state: &AppState,
+    principal: &Principal,
+    text: &str,
+) -> AppResult<Result<Arc<OrgUnit>, String>> {
+    if let Some(unit) = state.orgs.by_code(&state.db, text).await? {
+        return Ok(Ok(unit));
+    }
+    let own = &principal.org;
+    let candidates = match own.level {
+        OrgLevel::Grid => vec![Arc::clone(own)],
+        OrgLevel::Community => state.orgs.children(Some(own.id))?,
+        _ => Vec::new(),
+    };
+    Ok(candidates
+        .into_iter()
+        .find(|unit| unit.level == OrgLevel::Grid && unit.name == text)
+        .ok_or_else(|| {
+            "unknown grid: give the grid's code (e.g. DEMO-01-01-01-01), or its name within \
+             your community"
+                .to_owned()
+        }))
+}
