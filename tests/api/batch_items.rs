@@ -94,7 +94,7 @@ async fn an_offline_phones_batch_rejects_only_its_malformed_checks_each_with_ind
         check("shift-7", &person, 5, json!(38.4)),
         check("shift-8", "not-an-id", 4, json!(36.6)),
     ]);
-    let response = app.gql(&worker, CHECKS, json!({ "c": batch })).await;
+    let response = app.gql_en(&worker, CHECKS, json!({ "c": batch })).await;
     let results = items(&response, "recordHealthChecks");
     assert_eq!(
         statuses(results),
@@ -150,7 +150,7 @@ async fn an_offline_phones_batch_rejects_only_its_malformed_checks_each_with_ind
     // The phone fixes its clock and resends the rejected ones: now they go in.
     let mut fixed = check("shift-2", &person, 50, json!(36.6));
     fixed["measuredAt"] = json!(format!("{}+00:00", without_offset(50)));
-    let response = app.gql(&worker, CHECKS, json!({ "c": [fixed] })).await;
+    let response = app.gql_en(&worker, CHECKS, json!({ "c": [fixed] })).await;
     assert_eq!(
         statuses(items(&response, "recordHealthChecks")),
         ["RECORDED"]
@@ -171,7 +171,7 @@ async fn values_written_inline_in_the_query_are_checked_per_item_too() {
         ]) {{ status error {{ code field message }} }} }}"#,
         local = without_offset(4),
     );
-    let response = app.gql(&worker, &query, json!({})).await;
+    let response = app.gql_en(&worker, &query, json!({})).await;
     let results = items(&response, "recordHealthChecks");
     assert_eq!(
         statuses(results),
@@ -196,14 +196,14 @@ async fn a_fever_resent_under_a_normal_readings_key_is_refused_with_the_original
     let (worker, person) = community_worker(&app).await;
     let normal = check("morning", &person, 30, json!(36.5));
     let first = app
-        .gql(&worker, CHECKS, json!({ "c": [normal.clone()] }))
+        .gql_en(&worker, CHECKS, json!({ "c": [normal.clone()] }))
         .await;
     let original = items(&first, "recordHealthChecks")[0]["check"].clone();
     assert_eq!(original["temperature"], 36.5);
 
     // The same key, the same check: a replay.
     let again = app
-        .gql(&worker, CHECKS, json!({ "c": [normal.clone()] }))
+        .gql_en(&worker, CHECKS, json!({ "c": [normal.clone()] }))
         .await;
     let replay = &items(&again, "recordHealthChecks")[0];
     assert_eq!(replay["status"], "DUPLICATE");
@@ -216,14 +216,16 @@ async fn a_fever_resent_under_a_normal_readings_key_is_refused_with_the_original
         .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap());
     let mut in_beijing = normal.clone();
     in_beijing["measuredAt"] = json!(instant.to_rfc3339());
-    let zoned = app.gql(&worker, CHECKS, json!({ "c": [in_beijing] })).await;
+    let zoned = app
+        .gql_en(&worker, CHECKS, json!({ "c": [in_beijing] }))
+        .await;
     assert_eq!(statuses(items(&zoned, "recordHealthChecks")), ["DUPLICATE"]);
 
     // The same key with a fever: refused on its own, the client told, the original returned.
     let mut fever = normal.clone();
     fever["temperature"] = json!(39.0);
     let resent = app
-        .gql(
+        .gql_en(
             &worker,
             CHECKS,
             json!({ "c": [check("noon", &person, 10, json!(36.7)), fever] }),
@@ -253,7 +255,7 @@ async fn a_fever_resent_under_a_normal_readings_key_is_refused_with_the_original
     let mut feverish = evening.clone();
     feverish["temperature"] = json!(38.9);
     let twice = json!([evening.clone(), feverish, evening]);
-    let response = app.gql(&worker, CHECKS, json!({ "c": twice })).await;
+    let response = app.gql_en(&worker, CHECKS, json!({ "c": twice })).await;
     let results = items(&response, "recordHealthChecks");
     assert_eq!(statuses(results), ["RECORDED", "KEY_REUSED", "DUPLICATE"]);
     assert_eq!(results[1]["check"]["id"], results[0]["check"]["id"]);
@@ -275,8 +277,8 @@ async fn two_batches_racing_with_one_key_write_one_check_and_tell_the_other() {
             other["temperature"] = json!(39.1);
         }
         let (a, b) = tokio::join!(
-            app.gql(&worker, CHECKS, json!({ "c": [normal] })),
-            app.gql(&worker, CHECKS, json!({ "c": [other] })),
+            app.gql_en(&worker, CHECKS, json!({ "c": [normal] })),
+            app.gql_en(&worker, CHECKS, json!({ "c": [other] })),
         );
         let (a, b) = (
             &items(&a, "recordHealthChecks")[0],
@@ -326,7 +328,7 @@ async fn a_checkpoint_batch_rejects_only_its_malformed_entries_and_refuses_a_reu
         ),
         entry("g60-8", json!({ "person": "abc" })),
     ]);
-    let response = app.gql(&police, ENTRIES, json!({ "e": batch })).await;
+    let response = app.gql_en(&police, ENTRIES, json!({ "e": batch })).await;
     let results = items(&response, "recordCheckpointEntries");
     assert_eq!(
         statuses(results),
@@ -369,7 +371,7 @@ async fn a_checkpoint_batch_rejects_only_its_malformed_entries_and_refuses_a_reu
 
     // The 36.5 entry's key resent with a fever: refused, the original returned.
     let fever = entry("g60-0", json!({ "temperature": 39.0 }));
-    let response = app.gql(&police, ENTRIES, json!({ "e": [fever] })).await;
+    let response = app.gql_en(&police, ENTRIES, json!({ "e": [fever] })).await;
     let reused = &items(&response, "recordCheckpointEntries")[0];
     assert_eq!(reused["status"], "KEY_REUSED", "{response}");
     assert_eq!(reused["error"]["code"], "IDEMPOTENCY_KEY_REUSED");
@@ -387,7 +389,7 @@ async fn a_checkpoint_batch_rejects_only_its_malformed_entries_and_refuses_a_reu
     let mut other_lorry = lorry.clone();
     other_lorry["vehiclePlate"] = json!("云B99999");
     let twice = json!([lorry.clone(), other_lorry]);
-    let response = app.gql(&police, ENTRIES, json!({ "e": twice })).await;
+    let response = app.gql_en(&police, ENTRIES, json!({ "e": twice })).await;
     let results = items(&response, "recordCheckpointEntries");
     assert_eq!(statuses(results), ["RECORDED", "KEY_REUSED"]);
     assert!(results[1]["error"]["message"]
@@ -395,7 +397,7 @@ async fn a_checkpoint_batch_rejects_only_its_malformed_entries_and_refuses_a_reu
         .unwrap()
         .contains("vehiclePlate"));
     assert_eq!(results[1]["entry"]["vehiclePlate"], "云B54321");
-    let response = app.gql(&police, ENTRIES, json!({ "e": [lorry] })).await;
+    let response = app.gql_en(&police, ENTRIES, json!({ "e": [lorry] })).await;
     let again = &items(&response, "recordCheckpointEntries")[0];
     assert_eq!(again["status"], "DUPLICATE");
     assert_eq!(again["entry"]["id"], results[0]["entry"]["id"]);
@@ -414,8 +416,8 @@ async fn two_checkpoint_batches_racing_with_one_key_write_one_entry() {
             other["temperature"] = json!(38.8);
         }
         let (a, b) = tokio::join!(
-            app.gql(&police, ENTRIES, json!({ "e": [one] })),
-            app.gql(&police, ENTRIES, json!({ "e": [other] })),
+            app.gql_en(&police, ENTRIES, json!({ "e": [one] })),
+            app.gql_en(&police, ENTRIES, json!({ "e": [other] })),
         );
         let (a, b) = (
             &items(&a, "recordCheckpointEntries")[0],

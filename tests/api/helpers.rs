@@ -170,6 +170,11 @@ impl TestApp {
         .1
     }
 
+    /// [`gql`](Self::gql) with `Accept-Language: en`, for tests that read English messages.
+    pub async fn gql_en(&self, token: &str, query: &str, variables: Value) -> Value {
+        self.gql_in("en", token, query, variables).await.1
+    }
+
     /// Sends a GraphQL request with an `Accept-Language` header; returns the response's
     /// `Content-Language` and its JSON.
     pub async fn gql_in(

@@ -242,6 +242,8 @@ async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
     let response = app
         .client
         .get(format!("{}{path}", app.base))
+        // The reasons are asserted in English; Chinese is the default (tests/api/languages.rs).
+        .header("Accept-Language", "en")
         .bearer_auth(token)
         .send()
         .await
@@ -314,7 +316,7 @@ fn expected() -> Vec<(i64, String, Option<String>, Option<String>)> {
             5,
             "REJECTED",
             Some("网格"),
-            Some("the grid lies outside your jurisdiction"),
+            Some("网格: the grid lies outside your jurisdiction"),
         ),
         row(
             6,
