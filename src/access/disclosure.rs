@@ -89,6 +89,19 @@ impl Disclosure {
         self.key.is_some()
     }
 
+    /// A flow of `day` (new cases, checks recorded): its own cell each day.
+    pub fn flow(&self, measure: &str, unit: i64, day: i64, n: i64) -> i64 {
+        let day = Some(day);
+        self.count(Cell { measure, unit, day }, n)
+    }
+
+    /// A stock, or a figure of no day: one cell whatever the day, so that an unchanged count
+    /// keeps its noise.
+    pub fn stock(&self, measure: &str, unit: i64, n: i64) -> i64 {
+        let day = None;
+        self.count(Cell { measure, unit, day }, n)
+    }
+
     /// The count of `cell` as this principal may read it.
     pub fn count(&self, cell: Cell<'_>, n: i64) -> i64 {
         let Some(key) = &self.key else { return n };

@@ -26,11 +26,7 @@ use super::{
     values::{BoundedText, OrgPath},
 };
 use crate::{
-    access::{
-        self,
-        disclosure::{Cell, Disclosure},
-        scope, Access, Data,
-    },
+    access::{self, disclosure::Disclosure, scope, Access, Data},
     audit::Actor,
     auth::Principal,
     db::{self, WriteError},
@@ -150,26 +146,8 @@ impl DailyFigures {
             return self;
         }
         let day = statistics::epoch_day(date);
-        let flow = |measure: &'static str, n: i64| {
-            disclosure.count(
-                Cell {
-                    measure,
-                    unit,
-                    day: Some(day),
-                },
-                n,
-            )
-        };
-        let stock = |measure: &'static str, n: i64| {
-            disclosure.count(
-                Cell {
-                    measure,
-                    unit,
-                    day: None,
-                },
-                n,
-            )
-        };
+        let flow = |measure: &str, n: i64| disclosure.flow(measure, unit, day, n);
+        let stock = |measure: &str, n: i64| disclosure.stock(measure, unit, n);
         Self {
             new_suspected: flow(m::NEW_SUSPECTED, self.new_suspected),
             new_confirmed: flow(m::NEW_CONFIRMED, self.new_confirmed),

@@ -20,11 +20,7 @@ use super::{
     values::{Cursor, OrgPath},
 };
 use crate::{
-    access::{
-        self,
-        disclosure::{Cell, Disclosure},
-        Access, Data, PersonView, Reach,
-    },
+    access::{self, disclosure::Disclosure, Access, Data, PersonView, Reach},
     audit::Actor,
     auth::Principal,
     error::{AppError, AppResult},
@@ -294,16 +290,7 @@ pub async fn reconciliation(
     let disclosure = Disclosure::for_principal(principal, &state.settings.disclosure_key);
     if disclosure.perturbs() {
         let unit_id = unit.as_ref().map_or(principal.org.id, |u| u.id);
-        let cell = |measure: &str, n: i64| {
-            disclosure.count(
-                Cell {
-                    measure,
-                    unit: unit_id,
-                    day: None,
-                },
-                n,
-            )
-        };
+        let cell = |measure: &str, n: i64| disclosure.stock(measure, unit_id, n);
         for (agencies, n) in &mut result.by_agency_count {
             *n = cell(&format!("persons.reported_by.{agencies}"), *n);
         }

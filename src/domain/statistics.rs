@@ -24,11 +24,7 @@ use super::{
     coalesce::Coalescer, health_checks::CHECKS_PER_DAY, org_units::OrgUnit, values::OrgPath,
 };
 use crate::{
-    access::{
-        self,
-        disclosure::{Cell, Disclosure},
-        scope, Access, Data,
-    },
+    access::{self, disclosure::Disclosure, scope, Access, Data},
     audit::Actor,
     error::{AppError, AppResult},
     state::AppState,
@@ -192,26 +188,8 @@ impl DayFigures {
             return self;
         }
         let day = epoch_day(self.date);
-        let flow = |measure: &'static str, n: i64| {
-            disclosure.count(
-                Cell {
-                    measure,
-                    unit,
-                    day: Some(day),
-                },
-                n,
-            )
-        };
-        let stock = |measure: &'static str, n: i64| {
-            disclosure.count(
-                Cell {
-                    measure,
-                    unit,
-                    day: None,
-                },
-                n,
-            )
-        };
+        let flow = |measure: &str, n: i64| disclosure.flow(measure, unit, day, n);
+        let stock = |measure: &str, n: i64| disclosure.stock(measure, unit, n);
         Self {
             date: self.date,
             new_suspected: flow(measures::NEW_SUSPECTED, self.new_suspected),
