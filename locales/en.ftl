@@ -257,3 +257,4 @@ form-instant = RFC 3339 with an offset, e.g. 2026-12-03T08:30:00+08:00
 form-temperature = °C as a number with at most one decimal, e.g. 36.8
 form-name = a name of this field's list
 key-reused = was already used for a { $noun } with a different { $differs }: nothing was written, and the { $noun } recorded with this key is returned; a new { $noun } needs a new key
+look-alikes-not-tried = a dry run does not try a number that looks like one of your residents' (a masked number could be found by trying); import the list to register it

@@ -256,3 +256,4 @@ form-instant = 带时区偏移的 RFC 3339 时间，例如 2026-12-03T08:30:00+0
 form-temperature = 摄氏度数值，最多一位小数，例如 36.8
 form-name = 此字段列表中的名称
 key-reused = 此幂等键已用于另一条{ $noun }（{ $differs } 不同）：本条未写入，返回的是以此键记录的{ $noun }；新的{ $noun }请使用新的幂等键
+look-alikes-not-tried = 试运行不校验与本辖区居民证件号码相似的号码（否则可借反复试探还原脱敏号码）；请正式导入以登记此行

@@ -383,7 +383,7 @@ async fn record_in(
             _ => None,
         })
         .collect();
-    let guessed = guesses::refused(txn, principal, &documents).await?;
+    let guessed = guesses::refused(txn, principal, &documents, guesses::Entry::Kept).await?;
 
     let now = Utc::now();
     // Where each person linked by document lives: their home is alerted too.

@@ -13,6 +13,8 @@
 //! Refusing the right number too is what keeps the refusal from answering the question. A
 //! worker who mistypes a number gets it right within a few tries; a number entered before
 //! can always be entered again; health and police, who see numbers in full, are not limited.
+//! An import's dry run keeps nothing a try could be counted by, so for such an agency it
+//! tries no number that looks like a resident's (the real import does, within the limit).
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -64,6 +66,14 @@ impl Look {
     }
 }
 
+/// Whether what the numbers are entered for is kept (and so counted as a try) or only tried
+/// (an import's dry run, rolled back).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    Kept,
+    Trial,
+}
+
 /// The positions among `documents` whose numbers the principal may not enter now. Call it
 /// inside the write transaction that records them; they must be refused as a whole item.
 /// Three statements whatever the number of documents, and none for health and police or
@@ -72,6 +82,7 @@ pub async fn refused(
     txn: &DatabaseTransaction,
     principal: &Principal,
     documents: &[(usize, &Document)],
+    entry: Entry,
 ) -> Result<HashSet<usize>, DbErr> {
     let mut refused = HashSet::new();
     if access::sees_full_numbers(principal) {
@@ -117,6 +128,17 @@ pub async fn refused(
         .filter(|look| residents.iter().any(|n| look.matches(n)))
         .collect();
     if guarded.is_empty() {
+        return Ok(refused);
+    }
+    // A trial keeps nothing to count a try by, so it tries no number of a guarded look.
+    if entry == Entry::Trial {
+        refused.extend(
+            guarded
+                .iter()
+                .filter_map(|look| looks.get(*look))
+                .flatten()
+                .map(|(i, _)| *i),
+        );
         return Ok(refused);
     }
 
@@ -182,6 +204,11 @@ pub async fn refused(
         entered.extend(added);
     }
     Ok(refused)
+}
+
+/// The message of a number a dry run did not try, the same whatever the number is.
+pub fn trial_refusal() -> crate::i18n::Msg {
+    crate::msg!("look-alikes-not-tried")
 }
 
 /// The message of a refused number, the same whatever the number is.

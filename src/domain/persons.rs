@@ -358,7 +358,7 @@ async fn register_in(
     let principal = &actor.principal;
     let now = Utc::now();
     if let Some(document) = &registration.document {
-        if !guesses::refused(txn, principal, &[(0, document)])
+        if !guesses::refused(txn, principal, &[(0, document)], guesses::Entry::Kept)
             .await?
             .is_empty()
         {
@@ -483,8 +483,22 @@ pub(super) async fn settle_imported(
     principal: &Principal,
     registration: &Registration,
     matched: Option<person::Model>,
+    entry: guesses::Entry,
     now: chrono::DateTime<Utc>,
 ) -> Result<(person::Model, Settled), WriteError> {
+    // A row's number is a try at a masked number like any other.
+    if let Some(document) = &registration.document {
+        if !guesses::refused(txn, principal, &[(0, document)], entry)
+            .await?
+            .is_empty()
+        {
+            let refusal = match entry {
+                guesses::Entry::Kept => guesses::refusal(),
+                guesses::Entry::Trial => guesses::trial_refusal(),
+            };
+            return Err(AppError::LimitExceeded(refusal).into());
+        }
+    }
     let mut mode = Mode::Imported;
     let known = match (&registration.document, matched) {
         (Some(document), _) => known_by_document(txn, principal, document).await?,

@@ -866,7 +866,7 @@ async fn every_task_route_goes_only_to_the_unit_it_names() {
 
 /// Valid resident ID numbers that look like `number` to an agency that sees it masked (same
 /// region, birth year and last two characters), other than `number` itself.
-fn look_alikes(number: &str) -> impl Iterator<Item = String> + '_ {
+pub(crate) fn look_alikes(number: &str) -> impl Iterator<Item = String> + '_ {
     let year: i32 = number[6..10].parse().unwrap();
     (1..=365)
         .filter_map(move |d| NaiveDate::from_yo_opt(year, d))

@@ -33,6 +33,7 @@ use self::{
     row::{Draft, Rejection},
 };
 use super::{
+    guesses,
     org_units::OrgUnit,
     persons::{self, Registration, Settled},
 };
@@ -581,6 +582,7 @@ impl Job {
                 self.reject(column, message)
             }
             AppError::Forbidden(message) => self.reject(Field::Grid, message),
+            AppError::LimitExceeded(message) => self.reject(Field::Document, message),
             other => self.reject(Field::Name, other.message()),
         }
     }
@@ -647,6 +649,11 @@ impl Job {
                 principal,
                 registration,
                 matched.clone(),
+                if self.dry_run {
+                    guesses::Entry::Trial
+                } else {
+                    guesses::Entry::Kept
+                },
                 now,
             )
             .await
@@ -680,7 +687,9 @@ impl Job {
                     });
                 }
                 Err(WriteError::App(
-                    err @ (AppError::BadUserInput { .. } | AppError::Forbidden(_)),
+                    err @ (AppError::BadUserInput { .. }
+                    | AppError::Forbidden(_)
+                    | AppError::LimitExceeded(_)),
                 )) => {
                     savepoint.rollback().await?;
                     let rejection = self.rejection(err);
