@@ -258,3 +258,35 @@ form-temperature = °C as a number with at most one decimal, e.g. 36.8
 form-name = a name of this field's list
 key-reused = was already used for a { $noun } with a different { $differs }: nothing was written, and the { $noun } recorded with this key is returned; a new { $noun } needs a new key
 look-alikes-not-tried = a dry run does not try a number that looks like one of your residents' (a masked number could be found by trying); import the list to register it
+
+## Line-list imports
+
+import-columns-both-hold = columns "{ $first }" and "{ $header }" both hold { $field }; map one of them to ignore
+import-no-such-column = the file has no column "{ $header }"
+import-no-name-column = no column holds the name (姓名/name); name it so, or map it with { $example }
+import-mapping-not-object = must be a JSON object of column headers to fields, e.g. { $example }
+import-not-a-field = "{ $key }" is not a field; use one of { $fields }
+import-old-xls = an old .xls workbook; save it as .xlsx or .csv and upload again
+import-unreadable-file = not a readable { $format } file: { $detail }
+import-bad-document-type = not a document type: 身份证, 护照, 港澳通行证, 台胞证, 永久居留证 or 其他
+import-bad-sex = not 男/女 (male/female)
+import-bad-birth-date = not a date such as 1980-05-17 or 1980年5月17日
+import-bad-arrival-date = not a date such as 2026-11-28 or 11月28日
+import-report-page = must be between 1 and { $max }
+import-report-cursor = not a cursor of this report
+import-report-outcome = one of CREATED, UPDATED, UNCHANGED, POSSIBLE_DUPLICATE, REJECTED
+import-not-multipart = not a multipart/form-data upload with a file field: { $detail }
+import-file-empty = is empty
+import-field-too-large = the form field { $name } exceeds { $max } bytes
+import-field-not-utf8 = must be UTF-8 text
+import-not-a-flag = must be true or false
+import-unknown-form-field = not a field of an import: file, mapping, dryRun, grid
+import-file-required = is required: -F file=@list.csv
+import-file-too-large = the file exceeds { $max } bytes (MAX_IMPORT_BYTES); split it into smaller lists
+import-too-many-rows = the file holds more than { $max } rows; split it into smaller lists
+import-no-header = no header row: the file holds no row of two or more columns
+import-no-grid = no grid: give the grid's code in a 网格 column, or a grid for the whole list
+import-unknown-grid = unknown grid: give the grid's code (e.g. DEMO-01-01-01-01), or its name within your community
+import-same-as-row = the same person as row { $row }
+import-matches-several = matches { $count } persons in your jurisdiction by name with phone or birth date (ids { $ids }); give the document number, or merge them
+import-interrupted = the server stopped while this import ran; rows up to the last one reported were kept; upload the file again to import the rest (rows already imported are not written twice)

@@ -257,3 +257,35 @@ form-temperature = 摄氏度数值，最多一位小数，例如 36.8
 form-name = 此字段列表中的名称
 key-reused = 此幂等键已用于另一条{ $noun }（{ $differs } 不同）：本条未写入，返回的是以此键记录的{ $noun }；新的{ $noun }请使用新的幂等键
 look-alikes-not-tried = 试运行不校验与本辖区居民证件号码相似的号码（否则可借反复试探还原脱敏号码）；请正式导入以登记此行
+
+## 台账导入
+
+import-columns-both-hold = “{ $first }”和“{ $header }”两列都是 { $field }；请把其中一列映射为 ignore
+import-no-such-column = 文件中没有“{ $header }”这一列
+import-no-name-column = 没有一列是姓名（姓名/name）：请把该列命名为“姓名”，或用 { $example } 指定
+import-mapping-not-object = 应为“列名: 字段”的 JSON 对象，例如 { $example }
+import-not-a-field = “{ $key }”不是可导入的字段；可用字段：{ $fields }
+import-old-xls = 这是旧版 .xls 工作簿：请另存为 .xlsx 或 .csv 后重新上传
+import-unreadable-file = 无法读取的 { $format } 文件：{ $detail }
+import-bad-document-type = 不是证件类型：应为 身份证、护照、港澳通行证、台胞证、永久居留证 或 其他
+import-bad-sex = 性别应为“男”或“女”
+import-bad-birth-date = 不是日期：应写作 1980-05-17 或 1980年5月17日
+import-bad-arrival-date = 不是日期：应写作 2026-11-28 或 11月28日
+import-report-page = 应在 1 到 { $max } 之间
+import-report-cursor = 不是此导入报告的游标
+import-report-outcome = 应为 CREATED、UPDATED、UNCHANGED、POSSIBLE_DUPLICATE、REJECTED 之一
+import-not-multipart = 不是带 file 字段的 multipart/form-data 上传：{ $detail }
+import-file-empty = 文件为空
+import-field-too-large = 表单字段 { $name } 超过 { $max } 字节
+import-field-not-utf8 = 应为 UTF-8 文本
+import-not-a-flag = 应为 true 或 false
+import-unknown-form-field = 不是导入的表单字段：可用 file、mapping、dryRun、grid
+import-file-required = 必须上传文件：-F file=@list.csv
+import-file-too-large = 文件超过 { $max } 字节（MAX_IMPORT_BYTES）：请拆成几个较小的名单
+import-too-many-rows = 文件超过 { $max } 行：请拆成几个较小的名单
+import-no-header = 找不到表头：文件中没有一行有两列或以上
+import-no-grid = 没有网格：请在“网格”列填写网格编码，或为整个名单指定网格（grid）
+import-unknown-grid = 未知网格：请填写网格编码（如 DEMO-01-01-01-01），或本社区内的网格名称
+import-same-as-row = 与第 { $row } 行是同一人
+import-matches-several = 按姓名加手机号或出生日期，与您辖区内 { $count } 人相符（编号 { $ids }）：请填写证件号码，或先合并这些记录
+import-interrupted = 导入进行中服务器停止：已报告的行已保存；请重新上传该文件以导入其余行（已导入的行不会重复写入）

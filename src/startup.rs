@@ -50,6 +50,11 @@ impl Application {
             registered.storage(config.apq_cache_size).await,
         );
         state.db_watch.spawn();
+        // Imports whose server stopped while they ran (this one, before a restart).
+        let interrupted = crate::domain::imports::fail_interrupted(&state.db, None).await?;
+        if interrupted > 0 {
+            tracing::warn!(interrupted, "marked interrupted imports as failed");
+        }
         crate::events::retention::keep(
             state.db.clone(),
             std::time::Duration::from_secs(u64::from(config.change_log_retention_days) * 86_400),

@@ -398,38 +398,47 @@ pub enum Settled {
     Linked,
 }
 
-/// The rules of a registration, without its provenance and audit (which the caller files,
-/// once per registration or once per chunk of an imported list): which record a
-/// registration settles on, given who already carries its number.
-async fn settle(
-    txn: &DatabaseTransaction,
+/// What a registration will do to the records, decided from who already carries its number.
+pub(super) enum Plan {
+    /// A new record; `held_for` names the verified person whose number a masked caller
+    /// gave (the claim waits for verification).
+    Insert { held_for: Option<i64> },
+    /// A record in the caller's jurisdiction that already holds every detail given.
+    Keep(person::Model),
+    /// The record takes the registration's details (`Updated`, or `Relocated` from outside).
+    Update {
+        current: person::Model,
+        settled: Settled,
+    },
+    /// Linked to the known person elsewhere, changing nothing.
+    Link(person::Model),
+}
+
+/// The rules of a registration: which record it settles on, given who already carries its
+/// number. Pure, so that a list of registrations can be decided at once and written in bulk.
+fn plan(
     principal: &Principal,
     registration: &Registration,
     known: Known,
     mode: Mode,
-    now: chrono::DateTime<Utc>,
-) -> Result<(person::Model, Settled), WriteError> {
+) -> AppResult<Plan> {
     Ok(match known {
-        Known::Nobody => (
-            insert(txn, principal, registration, None, now).await?,
-            Settled::Created,
-        ),
+        Known::Nobody => Plan::Insert { held_for: None },
         Known::Inside(current) if mode == Mode::Imported && holds(&current, registration) => {
-            (current, Settled::Unchanged)
+            Plan::Keep(current)
         }
-        Known::Inside(current) => (
-            update_from(txn, registration, &current, now).await?,
-            Settled::Updated,
-        ),
+        Known::Inside(current) => Plan::Update {
+            current,
+            settled: Settled::Updated,
+        },
         // The number belongs to someone the caller may not reach, and the caller cannot
         // see numbers in full: it gets exactly what an unknown number gives (a record of the
         // person it met, where it says they live), and the claim waits for an agency that
         // sees numbers in full (`heldRegistrations`). Nothing about the other person, not
         // even whether the names agree, reaches the caller.
-        Known::Outside(current) if !access::sees_full_numbers(principal) => (
-            insert(txn, principal, registration, Some(current.id), now).await?,
-            Settled::Created,
-        ),
+        Known::Outside(current) if !access::sees_full_numbers(principal) => Plan::Insert {
+            held_for: Some(current.id),
+        },
         // Health and police verify identities: they link to (or, registering a resident,
         // relocate) the one person, provided the name matches the one on record.
         Known::Outside(current) => {
@@ -441,18 +450,53 @@ async fn settle(
                 return Err(AppError::bad_input(
                     field,
                     crate::msg!("name-does-not-match-document"),
-                )
-                .into());
+                ));
             }
             match mode {
-                Mode::Linked => (current, Settled::Linked),
-                Mode::Resident | Mode::Imported => (
-                    update_from(txn, registration, &current, now).await?,
-                    Settled::Relocated,
-                ),
+                Mode::Linked => Plan::Link(current),
+                Mode::Resident | Mode::Imported => Plan::Update {
+                    current,
+                    settled: Settled::Relocated,
+                },
             }
         }
     })
+}
+
+/// Carries out a plan other than a bulk insert.
+pub(super) async fn apply(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    registration: &Registration,
+    plan: Plan,
+    now: chrono::DateTime<Utc>,
+) -> Result<(person::Model, Settled), WriteError> {
+    Ok(match plan {
+        Plan::Insert { held_for } => (
+            insert(txn, principal, registration, held_for, now).await?,
+            Settled::Created,
+        ),
+        Plan::Keep(current) => (current, Settled::Unchanged),
+        Plan::Update { current, settled } => (
+            update_from(txn, registration, &current, now).await?,
+            settled,
+        ),
+        Plan::Link(current) => (current, Settled::Linked),
+    })
+}
+
+/// The rules of a registration, without its provenance and audit (which the caller files,
+/// once per registration or once per chunk of an imported list).
+async fn settle(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    registration: &Registration,
+    known: Known,
+    mode: Mode,
+    now: chrono::DateTime<Utc>,
+) -> Result<(person::Model, Settled), WriteError> {
+    let plan = plan(principal, registration, known, mode)?;
+    apply(txn, principal, registration, plan, now).await
 }
 
 /// Whether a record already holds every detail a registration gives.
@@ -473,57 +517,120 @@ fn holds(current: &person::Model, registration: &Registration) -> bool {
         && current.residence_org_id == registration.residence.id
 }
 
-/// One row of an imported list, registered as `registerPerson` would register it
-/// (relocations included), except that a row which changes nothing writes nothing, so that
-/// importing the same list twice writes it once. `matched` is the one person in the
-/// caller's jurisdiction a row without a document number was matched to, by name with phone
-/// or birth date. Provenance and audit are the caller's, once per chunk of rows.
-pub(super) async fn settle_imported(
+/// The rows of an imported list, each decided as `registerPerson` would decide it
+/// (relocations included), except that a row which changes nothing is kept as it is, so that
+/// importing the same list twice writes it once. `matched` is the one person in the caller's
+/// jurisdiction a row without a document number was matched to, by name with phone or birth
+/// date. Two statements for the whole list (the look-alike count, the records of the rows'
+/// numbers); the caller writes the plans, files provenance and audit once per chunk.
+pub(super) async fn plan_imported(
     txn: &DatabaseTransaction,
     principal: &Principal,
-    registration: &Registration,
-    matched: Option<person::Model>,
+    rows: &[(&Registration, Option<person::Model>)],
     entry: guesses::Entry,
-    now: chrono::DateTime<Utc>,
-) -> Result<(person::Model, Settled), WriteError> {
+) -> Result<Vec<AppResult<Plan>>, sea_orm::DbErr> {
+    let documents: Vec<(usize, &Document)> = rows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (registration, _))| registration.document.as_ref().map(|d| (i, d)))
+        .collect();
     // A row's number is a try at a masked number like any other.
-    if let Some(document) = &registration.document {
-        if !guesses::refused(txn, principal, &[(0, document)], entry)
-            .await?
-            .is_empty()
-        {
-            let refusal = match entry {
-                guesses::Entry::Kept => guesses::refusal(),
-                guesses::Entry::Trial => guesses::trial_refusal(),
+    let refused = guesses::refused(txn, principal, &documents, entry).await?;
+    let tried: Vec<&Document> = documents
+        .iter()
+        .filter(|(i, _)| !refused.contains(i))
+        .map(|(_, d)| *d)
+        .collect();
+    let records = carrying(txn, &tried).await?;
+    let sees_birth_dates = access::may_see(principal.agency, principal.role, "Person.birthDate");
+    Ok(rows
+        .iter()
+        .enumerate()
+        .map(|(i, (registration, matched))| {
+            if refused.contains(&i) {
+                return Err(AppError::LimitExceeded(match entry {
+                    guesses::Entry::Kept => guesses::refusal(),
+                    guesses::Entry::Trial => guesses::trial_refusal(),
+                }));
+            }
+            let known = match (&registration.document, matched) {
+                (Some(document), _) => known_among(principal, &records, document),
+                // A row without a number takes the matched record's details as
+                // `updatePerson` would: a birth date its resident ID sets is refused whatever
+                // the date.
+                (None, Some(person)) => {
+                    check_against_document(person, registration.sex, registration.birth_date)?;
+                    Known::Inside(person.clone())
+                }
+                (None, None) => Known::Nobody,
             };
-            return Err(AppError::LimitExceeded(refusal).into());
-        }
+            // Whoever cannot see birth dates must not learn one from "unchanged": a row that
+            // gives one always updates, whatever the date on record, unless the row's own
+            // resident ID number gave it (and then it is the number's, which the caller
+            // typed).
+            let from_number = registration
+                .document
+                .as_ref()
+                .is_some_and(|d| d.resident_id().is_some());
+            let mode = if registration.birth_date.is_some() && !from_number && !sees_birth_dates {
+                Mode::Resident
+            } else {
+                Mode::Imported
+            };
+            plan(principal, registration, known, mode)
+        })
+        .collect())
+}
+
+/// New records for registrations, in one statement; the records come back in the order of
+/// `rows`.
+pub(super) async fn insert_all(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    rows: &[(&Registration, Option<i64>)],
+    now: chrono::DateTime<Utc>,
+) -> Result<Vec<person::Model>, WriteError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
     }
-    let mut mode = Mode::Imported;
-    let known = match (&registration.document, matched) {
-        (Some(document), _) => known_by_document(txn, principal, document).await?,
-        // A row without a number takes the matched record's details as `updatePerson`
-        // would: a birth date its resident ID sets is refused whatever the date.
-        (None, Some(person)) => {
-            check_against_document(&person, registration.sex, registration.birth_date)?;
-            Known::Inside(person)
-        }
-        (None, None) => Known::Nobody,
-    };
-    // Whoever cannot see birth dates must not learn one from "unchanged": a row that gives
-    // one always updates, whatever the date on record, unless the row's own resident ID
-    // number gave it (and then it is the number's, which the caller typed).
-    let from_number = registration
-        .document
-        .as_ref()
-        .is_some_and(|d| d.resident_id().is_some());
-    if registration.birth_date.is_some()
-        && !from_number
-        && !access::may_see(principal.agency, principal.role, "Person.birthDate")
-    {
-        mode = Mode::Resident;
+    let mut inserted = person::Entity::insert_many(
+        rows.iter()
+            .map(|(registration, held_for)| new_record(principal, registration, *held_for, now)),
+    )
+    .exec_with_returning(txn)
+    .await?;
+    // Identifiers are drawn in the order of the rows, on both databases.
+    inserted.sort_by_key(|p| p.id);
+    let in_order = inserted.len() == rows.len()
+        && inserted
+            .iter()
+            .zip(rows)
+            .all(|(p, (r, _))| p.name == r.name.as_str() && p.residence_org_id == r.residence.id);
+    if !in_order {
+        return Err(AppError::internal("a bulk insert returned its rows out of order").into());
     }
-    settle(txn, principal, registration, known, mode, now).await
+    Ok(inserted)
+}
+
+/// The persons among `person_ids` the principal's agency has already reported.
+pub(super) async fn reported_by(
+    txn: &impl ConnectionTrait,
+    principal: &Principal,
+    person_ids: &[i64],
+) -> Result<std::collections::HashSet<i64>, sea_orm::DbErr> {
+    if person_ids.is_empty() {
+        return Ok(std::collections::HashSet::new());
+    }
+    Ok(person_provenance::Entity::find()
+        .select_only()
+        .column(person_provenance::Column::PersonId)
+        .filter(person_provenance::Column::PersonId.is_in(person_ids.iter().copied()))
+        .filter(person_provenance::Column::Agency.eq(principal.agency))
+        .into_tuple::<i64>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 /// Who already carries a document number, as a registration sees it.
@@ -542,21 +649,58 @@ async fn known_by_document(
     principal: &Principal,
     document: &Document,
 ) -> Result<Known, sea_orm::DbErr> {
-    let rows = person::Entity::find()
-        .filter(person::Column::DocumentType.eq(document.kind()))
-        .filter(person::Column::DocumentNumber.eq(document.number()))
+    let records = carrying(txn, &[document]).await?;
+    Ok(known_among(principal, &records, document))
+}
+
+/// The records (not merged away) carrying any of the numbers, in the order of their ids.
+async fn carrying(
+    txn: &DatabaseTransaction,
+    documents: &[&Document],
+) -> Result<Vec<person::Model>, sea_orm::DbErr> {
+    let mut numbers: std::collections::BTreeMap<DocumentType, Vec<&str>> = Default::default();
+    for document in documents {
+        numbers
+            .entry(document.kind())
+            .or_default()
+            .push(document.number());
+    }
+    if numbers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let any = numbers
+        .into_iter()
+        .fold(Condition::any(), |any, (kind, numbers)| {
+            any.add(
+                Condition::all()
+                    .add(person::Column::DocumentType.eq(kind))
+                    .add(person::Column::DocumentNumber.is_in(numbers)),
+            )
+        });
+    person::Entity::find()
+        .filter(any)
         .filter(person::Column::MergedIntoId.is_null())
         .order_by_asc(person::Column::Id)
         .all(txn)
-        .await?;
-    let inside = |p: &person::Model| principal.jurisdiction().contains_str(&p.residence_path);
-    if let Some(mine) = rows.iter().find(|p| inside(p)) {
-        return Ok(Known::Inside(mine.clone()));
+        .await
+}
+
+/// Who carries a number, as a registration by the principal sees it: a record inside its
+/// jurisdiction first (a claim its side registered before included), else the verified person.
+fn known_among(principal: &Principal, records: &[person::Model], document: &Document) -> Known {
+    let carries = |p: &&person::Model| {
+        p.document_type == Some(document.kind())
+            && p.document_number.as_deref() == Some(document.number())
+    };
+    let inside = |p: &&person::Model| principal.jurisdiction().contains_str(&p.residence_path);
+    if let Some(mine) = records.iter().filter(carries).find(inside) {
+        return Known::Inside(mine.clone());
     }
-    Ok(rows
-        .into_iter()
+    records
+        .iter()
+        .filter(carries)
         .find(|p| p.held_for_id.is_none())
-        .map_or(Known::Nobody, Known::Outside))
+        .map_or(Known::Nobody, |p| Known::Outside(p.clone()))
 }
 
 async fn insert(
@@ -566,7 +710,18 @@ async fn insert(
     held_for: Option<i64>,
     now: chrono::DateTime<Utc>,
 ) -> Result<person::Model, sea_orm::DbErr> {
-    person::Entity::insert(person::ActiveModel {
+    person::Entity::insert(new_record(principal, registration, held_for, now))
+        .exec_with_returning(txn)
+        .await
+}
+
+fn new_record(
+    principal: &Principal,
+    registration: &Registration,
+    held_for: Option<i64>,
+    now: chrono::DateTime<Utc>,
+) -> person::ActiveModel {
+    person::ActiveModel {
         document_type: Set(registration.document.as_ref().map(Document::kind)),
         document_number: Set(registration
             .document
@@ -591,9 +746,7 @@ async fn insert(
         updated_at: Set(now),
         created_by_agency: Set(principal.agency),
         ..Default::default()
-    })
-    .exec_with_returning(txn)
-    .await
+    }
 }
 
 /// A known record takes the registration's details and residence.

@@ -100,7 +100,13 @@ pub async fn status(
     }
     .await;
     match outcome {
-        Ok(status) => ok_json(&status, &request_id),
+        Ok(mut status) => {
+            let locale = locale_of(&req);
+            status.error = status
+                .error
+                .map(|stored| crate::i18n::render_stored(stored, locale));
+            ok_json(&status, &request_id)
+        }
         Err(err) => error_response(&err, &request_id, locale_of(&req)),
     }
 }
@@ -127,19 +133,15 @@ pub async fn rows(
         if !(1..=MAX_REPORT_PAGE).contains(&first) {
             return Err(AppError::bad_input(
                 "first",
-                crate::i18n::verbatim(format!("must be between 1 and {MAX_REPORT_PAGE}")),
+                crate::msg!("import-report-page", max = MAX_REPORT_PAGE),
             ));
         }
         let after = query
             .after
             .as_deref()
             .map(|a| {
-                a.parse::<i64>().map_err(|_| {
-                    AppError::bad_input(
-                        "after",
-                        crate::i18n::verbatim("not a cursor of this report"),
-                    )
-                })
+                a.parse::<i64>()
+                    .map_err(|_| AppError::bad_input("after", crate::msg!("import-report-cursor")))
             })
             .transpose()?;
         let only = query
@@ -147,12 +149,7 @@ pub async fn rows(
             .as_deref()
             .map(|o| {
                 Outcome::parse(o).ok_or_else(|| {
-                    AppError::bad_input(
-                        "outcome",
-                        crate::i18n::verbatim(
-                            "one of CREATED, UPDATED, UNCHANGED, POSSIBLE_DUPLICATE, REJECTED",
-                        ),
-                    )
+                    AppError::bad_input("outcome", crate::msg!("import-report-outcome"))
                 })
             })
             .transpose()?;
@@ -173,9 +170,10 @@ pub async fn rows(
             // Reasons are kept as messages and read in the reader's language.
             let locale = locale_of(&req);
             for row in &mut rows {
-                row.reason = row.reason.take().map(|stored| {
-                    crate::i18n::Msg::from_stored(&stored).map_or(stored, |m| m.render(locale))
-                });
+                row.reason = row
+                    .reason
+                    .take()
+                    .map(|stored| crate::i18n::render_stored(stored, locale));
             }
             ok_json(
                 &json!({ "rows": rows, "pageInfo": { "hasNextPage": more, "endCursor": end } }),
@@ -224,9 +222,7 @@ async fn read_form(
     let not_multipart = |e: actix_multipart::MultipartError| {
         AppError::bad_input(
             "body",
-            crate::i18n::verbatim(format!(
-                "not a multipart/form-data upload with a file field: {e}"
-            )),
+            crate::msg!("import-not-multipart", detail = e.to_string()),
         )
     };
     let mut form = Multipart::new(req.headers(), payload);
@@ -261,7 +257,7 @@ async fn read_form(
             if size == 0 {
                 return Err(AppError::bad_input(
                     "file",
-                    crate::i18n::verbatim("is empty"),
+                    crate::msg!("import-file-empty"),
                 ));
             }
             temp.flush()
@@ -278,15 +274,16 @@ async fn read_form(
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(not_multipart)?;
             if value.len() + chunk.len() > MAX_FIELD_BYTES {
-                return Err(AppError::LimitExceeded(crate::i18n::verbatim(format!(
-                    "the form field {name} exceeds {MAX_FIELD_BYTES} bytes"
-                ))));
+                return Err(AppError::LimitExceeded(crate::msg!(
+                    "import-field-too-large",
+                    name = name.as_str(),
+                    max = MAX_FIELD_BYTES
+                )));
             }
             value.extend_from_slice(&chunk);
         }
-        let value = String::from_utf8(value).map_err(|_| {
-            AppError::bad_input(name.clone(), crate::i18n::verbatim("must be UTF-8 text"))
-        })?;
+        let value = String::from_utf8(value)
+            .map_err(|_| AppError::bad_input(name.clone(), crate::msg!("import-field-not-utf8")))?;
         match name.as_str() {
             "mapping" => options.mapping = Mapping::parse(&value)?,
             "dryRun" => {
@@ -296,7 +293,7 @@ async fn read_form(
                     _ => {
                         return Err(AppError::bad_input(
                             "dryRun",
-                            crate::i18n::verbatim("must be true or false"),
+                            crate::msg!("import-not-a-flag"),
                         ))
                     }
                 }
@@ -308,22 +305,16 @@ async fn read_form(
             other => {
                 return Err(AppError::bad_input(
                     other,
-                    crate::i18n::verbatim("not a field of an import: file, mapping, dryRun, grid"),
+                    crate::msg!("import-unknown-form-field"),
                 ))
             }
         }
     }
-    let upload = upload.ok_or_else(|| {
-        AppError::bad_input(
-            "file",
-            crate::i18n::verbatim("is required: -F file=@list.csv"),
-        )
-    })?;
+    let upload =
+        upload.ok_or_else(|| AppError::bad_input("file", crate::msg!("import-file-required")))?;
     Ok((upload, options))
 }
 
 fn too_large(max: usize) -> AppError {
-    AppError::LimitExceeded(crate::i18n::verbatim(format!(
-        "the file exceeds {max} bytes (MAX_IMPORT_BYTES); split it into smaller lists"
-    )))
+    AppError::LimitExceeded(crate::msg!("import-file-too-large", max = max))
 }

@@ -93,6 +93,12 @@ impl Msg {
     }
 }
 
+/// A stored text in the reader's language: a message [`Msg::to_stored`] wrote, rendered;
+/// anything else (text written before messages were stored) as it is.
+pub fn render_stored(stored: String, locale: Locale) -> String {
+    Msg::from_stored(&stored).map_or(stored, |m| m.render(locale))
+}
+
 /// Text shown as it is in every language: a message already written for its reader (an
 /// answer relayed from the GraphQL layer), or one not yet translated (the line-list import's
 /// own reasons, which name the Chinese headers and forms they expect).

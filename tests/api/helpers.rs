@@ -229,6 +229,18 @@ impl TestApp {
         row.try_get_by_index::<i64>(0).expect("a count")
     }
 
+    /// Runs a raw SQL statement: a test setting up what no request can (a server that
+    /// stopped mid-way, a clock long past).
+    pub async fn execute(&self, sql: &str) -> u64 {
+        let backend = self.state.db.get_database_backend();
+        self.state
+            .db
+            .execute_raw(Statement::from_string(backend, sql.to_owned()))
+            .await
+            .expect("statement")
+            .rows_affected()
+    }
+
     /// The test's own PostgreSQL database and the admin URL of its server, when the tests
     /// run on PostgreSQL.
     pub fn postgres(&self) -> Option<(String, String)> {

@@ -582,8 +582,8 @@ async fn files_beyond_the_bounds_are_refused_with_a_clear_error() {
         body["errors"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("more than 5 rows"),
-        "{body}"
+            .contains("超过 5 行"),
+        "Chinese by default: {body}"
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM person_import").await, 0);
 
@@ -640,6 +640,7 @@ async fn a_long_list_is_written_in_chunks_and_reports_its_progress() {
         reqwest::multipart::Part::bytes(csv_of(&rows)).file_name("long.csv"),
     );
     form = form.text("dryRun", "false");
+    let statements_before = app.statements();
     // Without `wait`, the upload answers at once: accepted, still running.
     let response = app
         .client
@@ -659,6 +660,11 @@ async fn a_long_list_is_written_in_chunks_and_reports_its_progress() {
     let done = wait_for(&app, &token, accepted["id"].as_i64().unwrap()).await;
     assert_eq!(done["processedRows"], 1200);
     assert_eq!(done["created"], 1200);
+    // A chunk's rows are looked up and written together: the statements do not grow with
+    // the rows (about a dozen a chunk, and the polls above), where a statement or more per
+    // row would be over 1,200.
+    let statements = app.statements() - statements_before;
+    assert!(statements < 600, "{statements} statements for 1,200 rows");
     // One audit event per chunk, each naming its hundred persons.
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_event WHERE operation = 'mutation importPersons'")
@@ -836,4 +842,90 @@ async fn a_list_of_tried_numbers_finds_no_masked_number() {
     assert_eq!(kept[3].0, "REJECTED");
     assert_eq!(kept[3], kept[4]);
     assert!(!format!("{kept:?}").contains(&resident.id));
+}
+
+#[tokio::test]
+async fn the_report_speaks_chinese_unless_asked_otherwise() {
+    let (app, token, _, _) = village_app().await;
+    let done = import(&app, &token, "village.csv", csv_of(&village_list()), false).await;
+    let id = done["id"].as_i64().unwrap();
+    let response = app
+        .client
+        .get(format!("{}/imports/{id}/rows?first=100", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let page: Value = response.json().await.unwrap();
+    let reasons: Vec<&str> = page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["reason"].as_str())
+        .collect();
+    assert!(reasons.contains(&"与第 2 行是同一人"), "{reasons:?}");
+    // Every reason is Chinese: none is left in English.
+    for reason in &reasons {
+        assert!(
+            reason
+                .chars()
+                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "not Chinese: {reason}"
+        );
+    }
+    // The same report in English.
+    let (_, english) = get(&app, &token, &format!("/imports/{id}/rows?first=100")).await;
+    assert!(english["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["reason"] == "the same person as row 2"));
+}
+
+#[tokio::test]
+async fn an_import_whose_server_stopped_says_so_and_what_to_do() {
+    let (app, token, _, _) = village_app().await;
+    let done = import(&app, &token, "village.csv", csv_of(&village_list()), false).await;
+    let id = done["id"].as_i64().unwrap();
+    // As a server killed mid-import leaves it: RUNNING, its last heartbeat long ago.
+    app.execute(&format!(
+        "UPDATE person_import SET status = 'RUNNING', finished_at = NULL, \
+         heartbeat_at = '2020-01-01T00:00:00+00:00' WHERE id = {id}"
+    ))
+    .await;
+    let (code, status) = get(&app, &token, &format!("/imports/{id}")).await;
+    assert_eq!(code, 200, "{status}");
+    assert_eq!(status["status"], "FAILED", "{status}");
+    assert!(
+        status["error"]
+            .as_str()
+            .unwrap()
+            .contains("upload the file again"),
+        "{status}"
+    );
+    assert!(status["finishedAt"].is_string(), "{status}");
+    // In Chinese by default.
+    let chinese: Value = app
+        .client
+        .get(format!("{}/imports/{id}", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        chinese["error"].as_str().unwrap().contains("重新上传"),
+        "{chinese}"
+    );
+    // An import that still beats is left alone.
+    app.execute(&format!(
+        "UPDATE person_import SET status = 'RUNNING', finished_at = NULL, error = NULL, \
+         heartbeat_at = started_at WHERE id = {id}"
+    ))
+    .await;
+    let (_, running) = get(&app, &token, &format!("/imports/{id}")).await;
+    assert_eq!(running["status"], "RUNNING", "{running}");
 }

@@ -149,11 +149,12 @@ impl Columns {
                 if let Some(first) = taken.insert(field, header) {
                     return Err(AppError::bad_input(
                         "mapping",
-                        crate::i18n::verbatim(format!(
-                            "columns \"{first}\" and \"{header}\" both hold {}; map one of \
-                             them to ignore",
-                            field.key()
-                        )),
+                        crate::msg!(
+                            "import-columns-both-hold",
+                            first = first,
+                            header = header.as_str(),
+                            field = field.key()
+                        ),
                     ));
                 }
             }
@@ -163,16 +164,16 @@ impl Columns {
             if !headers.iter().any(|h| comparable(h) == *header) {
                 return Err(AppError::bad_input(
                     "mapping",
-                    crate::i18n::verbatim(format!("the file has no column \"{header}\"")),
+                    crate::msg!("import-no-such-column", header = header.as_str()),
                 ));
             }
         }
         if !taken.contains_key(&Field::Name) {
             return Err(AppError::bad_input(
                 "file",
-                crate::i18n::verbatim(
-                    "no column holds the name (姓名/name); name it so, or map it with \
-                 mapping={\"<header>\": \"name\"}",
+                crate::msg!(
+                    "import-no-name-column",
+                    example = r#"mapping={"<header>": "name"}"#
                 ),
             ));
         }
@@ -218,7 +219,10 @@ impl Mapping {
         let object: BTreeMap<String, String> = serde_json::from_str(raw).map_err(|_| {
             AppError::bad_input(
                 "mapping",
-                crate::i18n::verbatim("must be a JSON object of column headers to fields, e.g. {\"联系人\": \"name\"}"),
+                crate::msg!(
+                    "import-mapping-not-object",
+                    example = r#"{"联系人": "name"}"#
+                ),
             )
         })?;
         let mut mapping = BTreeMap::new();
@@ -226,10 +230,11 @@ impl Mapping {
             let field = Field::from_key(key.trim()).ok_or_else(|| {
                 AppError::bad_input(
                     "mapping",
-                    crate::i18n::verbatim(format!(
-                        "\"{key}\" is not a field; use one of {}",
-                        Field::ALL.map(Field::key).join(", ")
-                    )),
+                    crate::msg!(
+                        "import-not-a-field",
+                        key = key.as_str(),
+                        fields = Field::ALL.map(Field::key).join(", ")
+                    ),
                 )
             })?;
             mapping.insert(comparable(&header), field);

@@ -20,10 +20,10 @@ use std::{
 };
 
 use chrono::Utc;
-use entity::{person, person_import, person_import_row, person_provenance, OrgLevel};
+use entity::{person, person_import, person_import_row, OrgLevel};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 
@@ -35,7 +35,7 @@ use self::{
 use super::{
     guesses,
     org_units::OrgUnit,
-    persons::{self, Registration, Settled},
+    persons::{self, Plan, Registration},
 };
 use crate::{
     access::{self, scope, Access, Data},
@@ -178,7 +178,7 @@ pub async fn start(
         Some(text) => Some(
             resolve_grid(&state, principal, text)
                 .await?
-                .map_err(|m| AppError::bad_input("grid", crate::i18n::verbatim(m)))?,
+                .map_err(|m| AppError::bad_input("grid", m))?,
         ),
     };
     let max_rows = state.settings.max_import_rows;
@@ -188,9 +188,10 @@ pub async fn start(
         .await
         .map_err(|e| AppError::internal(format!("the import survey stopped: {e}")))??;
     if survey.data_rows > max_rows as u64 {
-        return Err(AppError::LimitExceeded(crate::i18n::verbatim(format!(
-            "the file holds more than {max_rows} rows; split it into smaller lists"
-        ))));
+        return Err(AppError::LimitExceeded(crate::msg!(
+            "import-too-many-rows",
+            max = max_rows
+        )));
     }
     let columns = Columns::from_headers(survey.headers, &options.mapping)?;
     let now = Utc::now();
@@ -216,6 +217,7 @@ pub async fn start(
         error: Set(None),
         started_at: Set(now),
         finished_at: Set(None),
+        heartbeat_at: Set(Some(now)),
         ..Default::default()
     })
     .exec_with_returning(&state.db)
@@ -231,6 +233,39 @@ pub async fn start(
     };
     tokio::spawn(job.run(upload));
     Ok(import.into())
+}
+
+/// How long a RUNNING import may go without keeping a chunk before it counts as
+/// interrupted (its server stopped). A chunk takes seconds; this leaves room for a slow one.
+const STALE_AFTER_MINUTES: i64 = 5;
+
+/// Marks FAILED the RUNNING imports (of `id`, or all) whose server stopped running them: their
+/// heartbeat is older than [`STALE_AFTER_MINUTES`]. Safe with several servers on one
+/// database: a live import beats well within that time.
+pub async fn fail_interrupted(db: &impl ConnectionTrait, id: Option<i64>) -> AppResult<u64> {
+    let now = Utc::now();
+    let stale = now - chrono::Duration::minutes(STALE_AFTER_MINUTES);
+    let mut update = person_import::Entity::update_many()
+        .set(person_import::ActiveModel {
+            status: Set("FAILED".to_owned()),
+            error: Set(Some(crate::msg!("import-interrupted").to_stored())),
+            finished_at: Set(Some(now)),
+            ..Default::default()
+        })
+        .filter(person_import::Column::Status.eq("RUNNING"))
+        .filter(
+            Condition::any()
+                .add(person_import::Column::HeartbeatAt.lt(stale))
+                .add(
+                    Condition::all()
+                        .add(person_import::Column::HeartbeatAt.is_null())
+                        .add(person_import::Column::StartedAt.lt(stale)),
+                ),
+        );
+    if let Some(id) = id {
+        update = update.filter(person_import::Column::Id.eq(id));
+    }
+    Ok(update.exec(db).await?.rows_affected)
 }
 
 /// The status of one of the caller's imports; NOT_FOUND for anyone else's.
@@ -278,6 +313,7 @@ pub async fn report(
 }
 
 async fn own(state: &AppState, principal: &Principal, id: i64) -> AppResult<person_import::Model> {
+    fail_interrupted(&state.db, Some(id)).await?;
     person_import::Entity::find_by_id(id)
         .filter(person_import::Column::Subject.eq(principal.subject.as_str()))
         .filter(person_import::Column::Agency.eq(principal.agency))
@@ -310,12 +346,8 @@ fn survey(path: &std::path::Path, format: Format, max_rows: usize) -> AppResult<
         data_rows += 1;
         Ok(data_rows <= max_rows as u64)
     })?;
-    let (header_row, headers) = header.ok_or_else(|| {
-        AppError::bad_input(
-            "file",
-            crate::i18n::verbatim("no header row: the file holds no row of two or more columns"),
-        )
-    })?;
+    let (header_row, headers) =
+        header.ok_or_else(|| AppError::bad_input("file", crate::msg!("import-no-header")))?;
     Ok(Survey {
         headers,
         header_row,
@@ -367,7 +399,7 @@ struct Progress {
     /// The first row of the file each person key appeared in (hashed: a few bytes a row).
     seen: HashMap<u64, i64>,
     /// Grids as written in the file, resolved once each.
-    grids: HashMap<String, Result<Arc<OrgUnit>, String>>,
+    grids: HashMap<String, Result<Arc<OrgUnit>, crate::i18n::Msg>>,
 }
 
 impl Job {
@@ -380,7 +412,7 @@ impl Job {
                 if let AppError::Internal(cause) = &err {
                     tracing::error!(import = id, error = %crate::error::loggable(cause.as_ref()), "import failed");
                 }
-                ("FAILED", Some(err.to_string()))
+                ("FAILED", Some(err.message().to_stored()))
             }
         };
         let finished = person_import::Entity::update_many()
@@ -391,6 +423,7 @@ impl Job {
                 ..Default::default()
             })
             .filter(person_import::Column::Id.eq(id))
+            .filter(person_import::Column::Status.eq("RUNNING"))
             .exec(&self.state.db)
             .await;
         if let Err(err) = finished {
@@ -437,7 +470,9 @@ impl Job {
     }
 
     /// Settles one chunk of rows in one transaction and files their report rows with it
-    /// (a dry run rolls the rows back and files the report alone).
+    /// (a dry run rolls the rows back and files the report alone). A chunk that lost a race
+    /// with another writer (the same new number registered a moment ago, a record changed
+    /// under it) is settled again from the start: the second time it finds the other's row.
     async fn chunk(&self, rows: Vec<(u64, Vec<String>)>, progress: &mut Progress) -> AppResult<()> {
         let mut prepared = Vec::with_capacity(rows.len());
         for (number, cells) in rows {
@@ -445,41 +480,177 @@ impl Job {
             let draft = row::read(&self.columns, &cells);
             prepared.push((number, self.prepare(draft, progress).await?));
         }
-        let txn = db::begin_write(&self.state.db).await?;
-        let now = Utc::now();
-        let mut report = Vec::with_capacity(prepared.len());
-        let mut written = Vec::new();
-        for (number, prepared) in prepared {
-            let line = match prepared {
-                Err(rejection) => ReportRow {
-                    row: number,
-                    outcome: Outcome::Rejected.as_str(),
-                    person_id: None,
-                    column: Some(rejection.column),
-                    reason: Some(rejection.reason.to_stored()),
-                },
-                Ok(registration) => {
-                    self.settle_row(&txn, number, &registration, progress, &mut written, now)
-                        .await?
+        const ATTEMPTS: u32 = 3;
+        for attempt in 1..=ATTEMPTS {
+            let txn = db::begin_write(&self.state.db).await?;
+            match self.settle(&txn, &prepared, progress).await {
+                Ok((report, seen)) => return self.finish(txn, report, seen, progress).await,
+                Err(WriteError::Retry) if attempt < ATTEMPTS => txn.rollback().await?,
+                Err(WriteError::Retry) => {
+                    txn.rollback().await?;
+                    return Err(AppError::internal(
+                        "an import chunk kept racing other writers",
+                    ));
                 }
-            };
-            progress
-                .counts
-                .add(Outcome::parse(line.outcome).unwrap_or(Outcome::Rejected));
-            report.push(line);
+                Err(WriteError::App(err)) => {
+                    txn.rollback().await?;
+                    return Err(err);
+                }
+            }
         }
+        Err(AppError::internal("an import chunk was never settled"))
+    }
+
+    /// The chunk's rows settled in `txn`: its report, the person keys it saw first, and the
+    /// persons it wrote. A constant number of statements for the whole chunk, plus one per
+    /// updated record and one per row without a document number (its match by name).
+    async fn settle(
+        &self,
+        txn: &DatabaseTransaction,
+        prepared: &[(i64, Result<Registration, Rejection>)],
+        progress: &Progress,
+    ) -> Result<(Vec<ReportRow>, HashMap<u64, i64>), WriteError> {
         let principal = &self.actor.principal;
+        let now = Utc::now();
+        let mut report: Vec<ReportRow> = Vec::with_capacity(prepared.len());
+        let mut seen: HashMap<u64, i64> = HashMap::new();
+        // Rows to settle: their place in the report, the registration, the person matched.
+        let mut candidates: Vec<(usize, &Registration, Option<person::Model>)> = Vec::new();
+        for (number, prepared) in prepared {
+            let line = |outcome: Outcome, reason: Option<String>| ReportRow {
+                row: *number,
+                outcome: outcome.as_str(),
+                person_id: None,
+                column: None,
+                reason,
+            };
+            let registration = match prepared {
+                Err(rejection) => {
+                    report.push(ReportRow {
+                        column: Some(rejection.column.clone()),
+                        ..line(Outcome::Rejected, Some(rejection.reason.to_stored()))
+                    });
+                    continue;
+                }
+                Ok(registration) => registration,
+            };
+            // The same person twice in one file: the first row counts.
+            let keys = person_keys(registration);
+            let first = keys
+                .iter()
+                .find_map(|k| progress.seen.get(k).or_else(|| seen.get(k)));
+            if let Some(first) = first {
+                let reason = crate::msg!("import-same-as-row", row = *first).to_stored();
+                report.push(line(Outcome::PossibleDuplicate, Some(reason)));
+                continue;
+            }
+            for key in keys {
+                seen.insert(key, *number);
+            }
+            let matched = if registration.document.is_none() {
+                let candidates = same_person(txn, principal, registration).await?;
+                match candidates.as_slice() {
+                    [] => None,
+                    [one] => Some(one.clone()),
+                    many => {
+                        let ids: Vec<String> = many.iter().map(|p| p.id.to_string()).collect();
+                        let reason = crate::msg!(
+                            "import-matches-several",
+                            count = many.len(),
+                            ids = ids.join(", ")
+                        )
+                        .to_stored();
+                        report.push(line(Outcome::PossibleDuplicate, Some(reason)));
+                        continue;
+                    }
+                }
+            } else {
+                None
+            };
+            candidates.push((report.len(), registration, matched));
+            report.push(line(Outcome::Rejected, None));
+        }
+
+        let entry = if self.dry_run {
+            guesses::Entry::Trial
+        } else {
+            guesses::Entry::Kept
+        };
+        let rows: Vec<(&Registration, Option<person::Model>)> = candidates
+            .iter()
+            .map(|(_, registration, matched)| (*registration, matched.clone()))
+            .collect();
+        let plans = persons::plan_imported(txn, principal, &rows, entry).await?;
+        let mut inserts: Vec<(usize, (&Registration, Option<i64>))> = Vec::new();
+        let mut kept: Vec<(usize, i64)> = Vec::new();
+        let mut written = Vec::new();
+        for ((at, registration, _), plan) in candidates.into_iter().zip(plans) {
+            match plan {
+                Err(err) => {
+                    let rejection = self.rejection(err);
+                    let line = &mut report[at];
+                    line.column = Some(rejection.column);
+                    line.reason = Some(rejection.reason.to_stored());
+                }
+                Ok(Plan::Insert { held_for }) => inserts.push((at, (registration, held_for))),
+                Ok(Plan::Keep(current)) => kept.push((at, current.id)),
+                Ok(plan) => {
+                    let (model, _) =
+                        persons::apply(txn, principal, registration, plan, now).await?;
+                    report[at].outcome = Outcome::Updated.as_str();
+                    report[at].person_id = Some(model.id);
+                    written.push(model.id);
+                }
+            }
+        }
+        let rows: Vec<(&Registration, Option<i64>)> = inserts.iter().map(|(_, r)| *r).collect();
+        let inserted = persons::insert_all(txn, principal, &rows, now).await?;
+        for ((at, _), model) in inserts.iter().zip(inserted) {
+            report[*at].outcome = Outcome::Created.as_str();
+            report[*at].person_id = Some(model.id);
+            written.push(model.id);
+        }
+        // Known and unchanged: news only if the caller's agency had not reported them.
+        let ids: Vec<i64> = kept.iter().map(|(_, id)| *id).collect();
+        let reported = persons::reported_by(txn, principal, &ids).await?;
+        for (at, id) in kept {
+            report[at].person_id = Some(id);
+            if reported.contains(&id) {
+                report[at].outcome = Outcome::Unchanged.as_str();
+            } else {
+                report[at].outcome = Outcome::Updated.as_str();
+                written.push(id);
+            }
+        }
         if !written.is_empty() {
-            persons::record_provenance(&txn, &written, principal, now).await?;
+            persons::record_provenance(txn, &written, principal, now).await?;
             let (first, last) = (
                 report.first().map_or(0, |r| r.row),
                 report.last().map_or(0, |r| r.row),
             );
             let reason = format!("import {}, rows {first}-{last}", self.import_id);
             self.actor
-                .record_write(&txn, OPERATION, "Person", &written, Some(&reason))
+                .record_write(txn, OPERATION, "Person", &written, Some(&reason))
                 .await?;
         }
+        Ok((report, seen))
+    }
+
+    /// Files a settled chunk's report and counts, and keeps its writes (a dry run's are
+    /// rolled back first).
+    async fn finish(
+        &self,
+        txn: DatabaseTransaction,
+        mut report: Vec<ReportRow>,
+        seen: HashMap<u64, i64>,
+        progress: &mut Progress,
+    ) -> AppResult<()> {
+        for line in &report {
+            progress
+                .counts
+                .add(Outcome::parse(line.outcome).unwrap_or(Outcome::Rejected));
+        }
+        progress.seen.extend(seen);
         if self.dry_run {
             txn.rollback().await?;
             for line in &mut report {
@@ -520,23 +691,14 @@ impl Job {
                 match progress.grids.get(text) {
                     Some(Ok(unit)) => Arc::clone(unit),
                     Some(Err(reason)) => {
-                        let reason = crate::i18n::verbatim(reason.clone());
-                        return Ok(Err(self.reject(Field::Grid, reason)));
+                        return Ok(Err(self.reject(Field::Grid, reason.clone())));
                     }
                     None => return Err(AppError::internal("a grid resolved and lost")),
                 }
             }
             None => match self.own_grid() {
                 Some(unit) => unit,
-                None => {
-                    return Ok(Err(self.reject(
-                        Field::Grid,
-                        crate::i18n::verbatim(
-                            "no grid: give the grid's code in a 网格 column, or a grid for \
-                             the whole list",
-                        ),
-                    )))
-                }
+                None => return Ok(Err(self.reject(Field::Grid, crate::msg!("import-no-grid")))),
             },
         };
         if let Err(err) = persons::check_residence(principal, &residence, &grid_header) {
@@ -587,122 +749,6 @@ impl Job {
         }
     }
 
-    /// Settles one valid row on a savepoint of the chunk's transaction, so that a refused
-    /// row leaves the others as they are.
-    async fn settle_row(
-        &self,
-        txn: &DatabaseTransaction,
-        number: i64,
-        registration: &Registration,
-        progress: &mut Progress,
-        written: &mut Vec<i64>,
-        now: chrono::DateTime<Utc>,
-    ) -> AppResult<ReportRow> {
-        let line = |outcome: Outcome, person_id: Option<i64>, reason: Option<String>| ReportRow {
-            row: number,
-            outcome: outcome.as_str(),
-            person_id,
-            column: None,
-            reason,
-        };
-        // The same person twice in one file: the first row counts.
-        let keys = person_keys(registration);
-        if let Some(first) = keys.iter().find_map(|k| progress.seen.get(k)) {
-            return Ok(line(
-                Outcome::PossibleDuplicate,
-                None,
-                Some(format!("the same person as row {first}")),
-            ));
-        }
-        for key in keys {
-            progress.seen.insert(key, number);
-        }
-        let principal = &self.actor.principal;
-        let matched = if registration.document.is_none() {
-            let candidates = same_person(txn, principal, registration).await?;
-            match candidates.as_slice() {
-                [] => None,
-                [one] => Some(one.clone()),
-                many => {
-                    let ids: Vec<String> = many.iter().map(|p| p.id.to_string()).collect();
-                    return Ok(line(
-                        Outcome::PossibleDuplicate,
-                        None,
-                        Some(format!(
-                            "matches {} persons in your jurisdiction by name with phone or \
-                             birth date (ids {}); give the document number, or merge them",
-                            many.len(),
-                            ids.join(", ")
-                        )),
-                    ));
-                }
-            }
-        } else {
-            None
-        };
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            let savepoint = txn.begin().await?;
-            match persons::settle_imported(
-                &savepoint,
-                principal,
-                registration,
-                matched.clone(),
-                if self.dry_run {
-                    guesses::Entry::Trial
-                } else {
-                    guesses::Entry::Kept
-                },
-                now,
-            )
-            .await
-            {
-                Ok((model, settled)) => {
-                    savepoint.commit().await?;
-                    let outcome = match settled {
-                        Settled::Created => Outcome::Created,
-                        Settled::Unchanged if reported_by(txn, principal, model.id).await? => {
-                            return Ok(line(Outcome::Unchanged, Some(model.id), None));
-                        }
-                        // Known, unchanged, but news from the caller's agency: its provenance.
-                        Settled::Unchanged => Outcome::Updated,
-                        Settled::Updated | Settled::Relocated | Settled::Linked => Outcome::Updated,
-                    };
-                    written.push(model.id);
-                    return Ok(line(outcome, Some(model.id), None));
-                }
-                Err(WriteError::Retry) if attempts < 3 => {
-                    savepoint.rollback().await?;
-                }
-                Err(WriteError::Retry) => {
-                    savepoint.rollback().await?;
-                    return Ok(ReportRow {
-                        column: Some(self.columns.header_of(Field::Document)),
-                        ..line(
-                            Outcome::Rejected,
-                            None,
-                            Some("registered by someone else at this very moment; import the row again".into()),
-                        )
-                    });
-                }
-                Err(WriteError::App(
-                    err @ (AppError::BadUserInput { .. }
-                    | AppError::Forbidden(_)
-                    | AppError::LimitExceeded(_)),
-                )) => {
-                    savepoint.rollback().await?;
-                    let rejection = self.rejection(err);
-                    return Ok(ReportRow {
-                        column: Some(rejection.column),
-                        ..line(Outcome::Rejected, None, Some(rejection.reason.to_stored()))
-                    });
-                }
-                Err(WriteError::App(err)) => return Err(err),
-            }
-        }
-    }
-
     async fn file_report(
         &self,
         txn: &DatabaseTransaction,
@@ -724,7 +770,7 @@ impl Job {
             .exec_without_returning(txn)
             .await?;
         }
-        person_import::Entity::update_many()
+        let updated = person_import::Entity::update_many()
             .set(person_import::ActiveModel {
                 processed_rows: Set(counts.processed),
                 created: Set(counts.created),
@@ -732,11 +778,20 @@ impl Job {
                 unchanged: Set(counts.unchanged),
                 possible_duplicates: Set(counts.possible_duplicates),
                 rejected: Set(counts.rejected),
+                heartbeat_at: Set(Some(Utc::now())),
                 ..Default::default()
             })
             .filter(person_import::Column::Id.eq(self.import_id))
+            .filter(person_import::Column::Status.eq("RUNNING"))
             .exec(txn)
             .await?;
+        // Counted as interrupted (this server was too slow to beat): stop, keeping nothing
+        // of this chunk, as the caller was told.
+        if updated.rows_affected == 0 {
+            return Err(AppError::internal(
+                "an import was counted as interrupted while it still ran",
+            ));
+        }
         Ok(())
     }
 }
@@ -798,27 +853,13 @@ async fn same_person(
         .await?)
 }
 
-/// Whether the caller's agency has already reported the person.
-async fn reported_by(
-    txn: &impl ConnectionTrait,
-    principal: &Principal,
-    person_id: i64,
-) -> AppResult<bool> {
-    Ok(person_provenance::Entity::find()
-        .filter(person_provenance::Column::PersonId.eq(person_id))
-        .filter(person_provenance::Column::Agency.eq(principal.agency))
-        .count(txn)
-        .await?
-        > 0)
-}
-
 /// A grid named by its code, or by its name among the grids of the caller's community
 /// (or the caller's own grid). `Err` carries the reason a row is refused for it.
 async fn resolve_grid(
     state: &AppState,
     principal: &Principal,
     text: &str,
-) -> AppResult<Result<Arc<OrgUnit>, String>> {
+) -> AppResult<Result<Arc<OrgUnit>, crate::i18n::Msg>> {
     if let Some(unit) = state.orgs.by_code(&state.db, text).await? {
         return Ok(Ok(unit));
     }
@@ -831,9 +872,5 @@ async fn resolve_grid(
     Ok(candidates
         .into_iter()
         .find(|unit| unit.level == OrgLevel::Grid && unit.name == text)
-        .ok_or_else(|| {
-            "unknown grid: give the grid's code (e.g. DEMO-01-01-01-01), or its name within \
-             your community"
-                .to_owned()
-        }))
+        .ok_or_else(|| crate::msg!("import-unknown-grid")))
 }

@@ -23,12 +23,7 @@ impl Format {
         if head.starts_with(b"PK\x03\x04") {
             Ok(Self::Xlsx)
         } else if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-            Err(AppError::bad_input(
-                "file",
-                crate::i18n::verbatim(
-                    "an old .xls workbook; save it as .xlsx or .csv and upload again",
-                ),
-            ))
+            Err(AppError::bad_input("file", crate::msg!("import-old-xls")))
         } else {
             Ok(Self::Csv)
         }
@@ -58,7 +53,11 @@ pub fn for_each_row(path: &Path, format: Format, visit: &mut Visit<'_>) -> AppRe
 fn unreadable(format: Format, err: impl std::fmt::Display) -> AppError {
     AppError::bad_input(
         "file",
-        crate::i18n::verbatim(format!("not a readable {} file: {err}", format.name())),
+        crate::msg!(
+            "import-unreadable-file",
+            format = format.name(),
+            detail = err.to_string()
+        ),
     )
 }
 

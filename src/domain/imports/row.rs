@@ -7,7 +7,7 @@ use entity::{DocumentType, Sex};
 use super::columns::{fold_width, Columns, Field};
 use crate::{
     domain::values::{parse_birth_date, BoundedText, Document, PersonName, Phone},
-    i18n::{verbatim, Msg},
+    i18n::Msg,
 };
 
 /// Why a row was refused: the column (its header in the file) and the reason.
@@ -54,27 +54,19 @@ pub fn read(columns: &Columns, cells: &[String]) -> Result<Draft, Rejection> {
         .map_err(|m| reject(Field::Name, m))?;
     let kind = match cell(Field::DocumentType) {
         None => DocumentType::ResidentId,
-        Some(text) => document_type(&text).ok_or_else(|| {
-            reject(
-                Field::DocumentType,
-                verbatim(
-                    "not a document type: 身份证, 护照, 港澳通行证, 台胞证, 永久居留证 or 其他",
-                ),
-            )
-        })?,
+        Some(text) => document_type(&text)
+            .ok_or_else(|| reject(Field::DocumentType, crate::msg!("import-bad-document-type")))?,
     };
     let document = cell(Field::Document)
         .map(|number| Document::parse(kind, &number).map_err(|m| reject(Field::Document, m)))
         .transpose()?;
     let sex = cell(Field::Sex)
-        .map(|text| {
-            sex(&text).ok_or_else(|| reject(Field::Sex, verbatim("not 男/女 (male/female)")))
-        })
+        .map(|text| sex(&text).ok_or_else(|| reject(Field::Sex, crate::msg!("import-bad-sex"))))
         .transpose()?;
     let birth_date = cell(Field::BirthDate)
         .map(|text| {
             date(&text)
-                .ok_or_else(|| verbatim("not a date such as 1980-05-17 or 1980年5月17日"))
+                .ok_or_else(|| crate::msg!("import-bad-birth-date"))
                 .and_then(parse_birth_date)
                 .map_err(|m| reject(Field::BirthDate, m))
         })
@@ -89,12 +81,8 @@ pub fn read(columns: &Columns, cells: &[String]) -> Result<Draft, Rejection> {
         BoundedText::parse(&from, 100).map_err(|m| reject(Field::From, m))?;
     }
     if let Some(text) = cell(Field::Arrival) {
-        date(&text).ok_or_else(|| {
-            reject(
-                Field::Arrival,
-                verbatim("not a date such as 2026-11-28 or 11月28日"),
-            )
-        })?;
+        date(&text)
+            .ok_or_else(|| reject(Field::Arrival, crate::msg!("import-bad-arrival-date")))?;
     }
     Ok(Draft {
         document,
