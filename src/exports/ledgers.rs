@@ -13,6 +13,9 @@ pub enum Shape {
     Connection,
     /// One object, one row.
     Single,
+    /// One object a day (its query takes `date`), one row a day from `from` to `to`
+    /// (today, both, when not given).
+    Days,
 }
 
 /// An argument of the list query, taken from the export URL's query string.
@@ -24,6 +27,8 @@ pub struct Arg {
     pub ty: &'static str,
     /// The value is JSON (an input object), not a plain string.
     pub json: bool,
+    /// The first or last day of a [`Shape::Days`] ledger: the export's, not its query's.
+    pub day_range: bool,
 }
 
 /// A column: its header, and the field of the row it shows (dotted through nested objects).
@@ -58,6 +63,7 @@ const fn filter(ty: &'static str) -> Arg {
         name: "filter",
         ty,
         json: true,
+        day_range: false,
     }
 }
 
@@ -65,12 +71,31 @@ const ORG_UNIT: Arg = Arg {
     name: "orgUnit",
     ty: "String",
     json: false,
+    day_range: false,
 };
 
 const DATE: Arg = Arg {
     name: "date",
     ty: "NaiveDate",
     json: false,
+    day_range: false,
+};
+
+/// The longest series of days one download holds.
+pub const MAX_DAYS: i64 = 366;
+
+const FROM: Arg = Arg {
+    name: "from",
+    ty: "NaiveDate",
+    json: false,
+    day_range: true,
+};
+
+const TO: Arg = Arg {
+    name: "to",
+    ty: "NaiveDate",
+    json: false,
+    day_range: true,
 };
 
 /// The person columns every ledger about persons starts with.
@@ -343,8 +368,8 @@ pub const LEDGERS: &[Ledger] = &[
         title: "每日数据",
         field: "dailyReport",
         node: "DailyReport",
-        shape: Shape::Single,
-        args: &[ORG_UNIT, DATE],
+        shape: Shape::Days,
+        args: &[ORG_UNIT, FROM, TO],
         columns: &DAILY_FIGURES,
     },
 ];
@@ -364,7 +389,7 @@ mod tests {
         for ledger in LEDGERS {
             let answer = match ledger.shape {
                 Shape::Connection => format!("{}Connection", ledger.node),
-                Shape::Single => ledger.node.to_owned(),
+                Shape::Single | Shape::Days => ledger.node.to_owned(),
             };
             assert_eq!(
                 types.get(&format!("Query.{}", ledger.field)),

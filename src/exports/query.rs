@@ -82,22 +82,28 @@ pub fn document(ledger: &Ledger, columns: &[&Column]) -> String {
         tree.insert(column.path.split('.'));
     }
     let selection = tree.render();
-    let mut variables: Vec<String> = ledger
-        .args
-        .iter()
+    let args = ledger.args.iter().filter(|arg| !arg.day_range);
+    let mut variables: Vec<String> = args
+        .clone()
         .map(|arg| format!("${}: {}", arg.name, arg.ty))
         .collect();
-    let mut arguments: Vec<String> = ledger
-        .args
-        .iter()
-        .map(|arg| format!("{0}: ${0}", arg.name))
-        .collect();
+    let mut arguments: Vec<String> = args.map(|arg| format!("{0}: ${0}", arg.name)).collect();
     match ledger.shape {
         Shape::Connection => {
             variables.extend(["$first: Int".to_owned(), "$after: String".to_owned()]);
             arguments.extend(["first: $first".to_owned(), "after: $after".to_owned()]);
             format!(
                 "query Export({}) {{ {}({}) {{ edges {{ node {selection} }} pageInfo {{ hasNextPage endCursor }} }} }}",
+                variables.join(", "),
+                ledger.field,
+                arguments.join(", "),
+            )
+        }
+        Shape::Days => {
+            variables.push("$date: NaiveDate".to_owned());
+            arguments.push("date: $date".to_owned());
+            format!(
+                "query Export({}) {{ {}({}) {selection} }}",
                 variables.join(", "),
                 ledger.field,
                 arguments.join(", "),

@@ -11,6 +11,7 @@ use std::{io::Write, sync::Arc};
 
 use actix_web::{http::header, web, HttpRequest, HttpResponse};
 use async_graphql::{Request, Variables};
+use chrono::NaiveDate;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
@@ -81,7 +82,11 @@ async fn start(
     if !query::readable(ledger, &principal) {
         return Err(AppError::NotFound { entity: "Ledger" });
     }
-    let arguments = arguments(ledger, req.query_string())?;
+    let mut arguments = arguments(ledger, req.query_string())?;
+    let days = match ledger.shape {
+        Shape::Days => Some(days(&mut arguments, state.settings.clock.today())?),
+        Shape::Connection | Shape::Single => None,
+    };
     let columns = query::visible_columns(ledger, &principal);
     let export = Arc::new(Export {
         endpoint: Arc::clone(&endpoint),
@@ -92,6 +97,7 @@ async fn start(
         page_size: i64::from(endpoint.state.settings.max_page_size),
         locale,
         arguments,
+        days,
         columns,
     });
     // The first page is read before anything is sent: a refusal is an error response,
@@ -135,6 +141,8 @@ struct Export {
     /// The language of the download's errors and of the list's own messages.
     locale: Locale,
     arguments: serde_json::Map<String, Value>,
+    /// The first and last day of a [`Shape::Days`] ledger.
+    days: Option<(NaiveDate, NaiveDate)>,
     columns: Vec<&'static ledgers::Column>,
 }
 
@@ -149,9 +157,22 @@ impl Export {
     /// audit trail under this export before it is returned.
     async fn page(&self, after: Option<String>) -> AppResult<Page> {
         let mut variables = Value::Object(self.arguments.clone());
-        if self.ledger.shape == Shape::Connection {
-            variables["first"] = json!(self.page_size);
-            variables["after"] = json!(after);
+        // A series of days is read a day at a time: the cursor is the day.
+        let mut next_day = None;
+        match (self.ledger.shape, self.days) {
+            (Shape::Connection, _) => {
+                variables["first"] = json!(self.page_size);
+                variables["after"] = json!(after);
+            }
+            (Shape::Days, Some((from, to))) => {
+                let day = after
+                    .as_deref()
+                    .and_then(|a| a.parse::<NaiveDate>().ok())
+                    .unwrap_or(from);
+                variables["date"] = json!(day.to_string());
+                next_day = day.succ_opt().filter(|next| *next <= to);
+            }
+            _ => {}
         }
         let request = Request::new(self.document.clone())
             .operation_name("Export")
@@ -174,8 +195,9 @@ impl Export {
             .map_err(|e| AppError::internal(e.to_string()))?;
         let answer = &data[self.ledger.field];
         let (nodes, next): (Vec<&Value>, Option<String>) = match self.ledger.shape {
-            Shape::Single if answer.is_null() => (Vec::new(), None),
+            Shape::Single | Shape::Days if answer.is_null() => (Vec::new(), None),
             Shape::Single => (vec![answer], None),
+            Shape::Days => (vec![answer], next_day.map(|d| d.to_string())),
             Shape::Connection => {
                 let nodes = answer["edges"]
                     .as_array()
@@ -258,6 +280,49 @@ fn arguments(ledger: &Ledger, query_string: &str) -> AppResult<serde_json::Map<S
         arguments.insert(name, value);
     }
     Ok(arguments)
+}
+
+/// The days of a series (`from` and `to`, taken out of the query's arguments): today when
+/// neither is given, at most [`ledgers::MAX_DAYS`] days, never backwards nor past today.
+fn days(
+    arguments: &mut serde_json::Map<String, Value>,
+    today: NaiveDate,
+) -> AppResult<(NaiveDate, NaiveDate)> {
+    let mut day = |name: &str| -> AppResult<Option<NaiveDate>> {
+        match arguments.remove(name) {
+            None => Ok(None),
+            Some(value) => {
+                let text = value.as_str().unwrap_or_default().to_owned();
+                text.parse::<NaiveDate>().map(Some).map_err(|_| {
+                    AppError::bad_input(name, crate::msg!("expected-date-got", value = text))
+                })
+            }
+        }
+    };
+    let to = day("to")?;
+    let from = day("from")?;
+    let (from, to) = match (from, to) {
+        (None, None) => (today, today),
+        (Some(from), None) => (from, today.max(from)),
+        (None, Some(to)) => (to, to),
+        (Some(from), Some(to)) => (from, to),
+    };
+    if to > today {
+        return Err(AppError::bad_input(
+            "to",
+            crate::msg!("must-not-be-in-the-future"),
+        ));
+    }
+    if to < from {
+        return Err(AppError::bad_input("to", crate::msg!("out-of-range")));
+    }
+    if (to - from).num_days() >= ledgers::MAX_DAYS {
+        return Err(AppError::bad_input(
+            "to",
+            crate::msg!("period-at-most-days", max = ledgers::MAX_DAYS),
+        ));
+    }
+    Ok((from, to))
 }
 
 /// Writes the pages as CSV, each as soon as it is read; stops when the client goes away.

@@ -510,3 +510,55 @@ async fn every_ledger_of_a_health_operator_is_its_list_in_csv_and_xlsx() {
         }
     }
 }
+
+#[tokio::test]
+async fn daily_figures_download_as_a_series_of_days_each_the_days_report() {
+    let app = spawn_with(Options {
+        outbreak: true,
+        ..Options::default()
+    })
+    .await;
+    let token = app.token(Agency::Command, Role::Operator, "DEMO");
+    let today = crate::helpers::local_today();
+    let from = today - chrono::Duration::days(2);
+    let (status, _, body) = download(
+        &app,
+        &token,
+        &format!("daily-figures.csv?orgUnit=DEMO-01&from={from}&to={today}"),
+    )
+    .await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let table = csv_table(&body);
+    assert_eq!(table.len(), 4, "a header and three days: {table:?}");
+    let date = table[0].iter().position(|h| h == "日期").unwrap();
+    let confirmed = table[0].iter().position(|h| h == "新增确诊").unwrap();
+    let watched = table[0].iter().position(|h| h == "在观察").unwrap();
+    for (i, row) in table[1..].iter().enumerate() {
+        let day = from + chrono::Duration::days(i as i64);
+        assert_eq!(row[date], day.to_string());
+        let report = app
+            .gql(
+                &token,
+                "query($d: NaiveDate) { dailyReport(orgUnit: \"DEMO-01\", date: $d) {
+                   figures { newCases { confirmed } activeQuarantines } } }",
+                json!({ "d": day.to_string() }),
+            )
+            .await;
+        crate::helpers::assert_ok(&report);
+        let figures = &report["data"]["dailyReport"]["figures"];
+        assert_eq!(row[confirmed], figures["newCases"]["confirmed"].to_string());
+        assert_eq!(row[watched], figures["activeQuarantines"].to_string());
+    }
+    // A series runs forward, ends by today and holds at most a year.
+    let tomorrow = today + chrono::Duration::days(1);
+    let long_ago = today - chrono::Duration::days(400);
+    for bad in [
+        format!("from={today}&to={from}"),
+        format!("to={tomorrow}"),
+        format!("from={long_ago}&to={today}"),
+        "from=yesterday".to_owned(),
+    ] {
+        let (status, _, body) = download(&app, &token, &format!("daily-figures.csv?{bad}")).await;
+        assert_eq!(status, 400, "{bad}: {}", String::from_utf8_lossy(&body));
+    }
+}
