@@ -145,7 +145,8 @@ pub async fn page(
         // only fits in a small memory budget when the jurisdiction is small (a community's
         // residents, where hashing is the cheaper way), so this budget makes the planner
         // probe exactly where probing is cheaper. It holds for this transaction only.
-        txn.execute_unprepared("SET LOCAL work_mem = '64kB'").await?;
+        txn.execute_unprepared("SET LOCAL work_mem = '64kB'")
+            .await?;
     }
     let mut items: Vec<Change> = Vec::new();
     let mut has_next_page = false;
