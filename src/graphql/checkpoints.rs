@@ -262,6 +262,14 @@ impl CheckpointEntry {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+
+    /// When the retention policy deletes this passage: a period after it, and not before
+    /// the stand-down of the checkpoint's unit and of the destination. Null while either is
+    /// not declared, while the traveller is under a legal hold, and when the traveller became
+    /// a case or a contact (kept).
+    async fn purge_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
+        super::retention::checkpoint_entry(ctx, &self.0).await
+    }
 }
 
 fn unit_by_id(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<OrgUnit>> {

@@ -228,6 +228,14 @@ impl HealthCheck {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+
+    /// When the retention policy deletes this check: a period after it was measured, and
+    /// not before the stand-down of the person's residence. Null while that is not declared,
+    /// while the person is under a legal hold, and when the person became a case or a
+    /// contact (kept).
+    async fn purge_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
+        super::retention::health_check(ctx, &self.0).await
+    }
 }
 
 /// One check to record.

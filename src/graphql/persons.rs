@@ -391,6 +391,15 @@ impl Person {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at()
     }
+
+    /// When the retention policy anonymizes this person (a person registered only for the
+    /// emergency): a period after the stand-down of their residence. Null while the response
+    /// there is not stood down, while a legal hold applies (an open case, a live task, an
+    /// observation under way), and for persons who are kept (a case, a contact, a
+    /// vulnerability flag) or already anonymized.
+    async fn purge_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
+        super::retention::person(ctx, self.0.id()).await
+    }
 }
 
 /// One agency's reports of a person.

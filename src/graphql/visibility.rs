@@ -145,6 +145,8 @@ visible_fns! {
     change_checkpoint_entry => "Change.checkpointEntry",
     change_task => "Change.task",
     change_alert => "Change.alert",
+    query_stand_downs => "Query.standDowns",
+    mutation_stand_down => "Mutation.standDown",
 }
 
 /// Rejects, before validation, any selection of a coordinate the principal may not see,
