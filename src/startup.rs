@@ -50,6 +50,7 @@ impl Application {
             registered.storage(config.apq_cache_size).await,
         );
         state.db_watch.spawn();
+        crate::retention::purge::keep(Arc::clone(&state));
         crate::events::retention::keep(
             state.db.clone(),
             std::time::Duration::from_secs(u64::from(config.change_log_retention_days) * 86_400),

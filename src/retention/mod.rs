@@ -9,6 +9,7 @@
 //! - [`purge`]: the background job (and `lianfang purge`), in bounded batches.
 
 pub mod policy;
+pub mod purge;
 pub mod purge_at;
 pub mod rules;
 pub mod stand_down;
