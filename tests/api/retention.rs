@@ -470,3 +470,74 @@ fn the_readme_retention_table_is_the_declared_policy() {
         .collect();
     assert_eq!(table.trim_end(), policy::markdown_table().trim_end());
 }
+
+#[tokio::test]
+async fn a_partner_following_the_feed_learns_of_an_anonymization() {
+    let app = spawn_app().await;
+    let returnee = fixtures::register(&app, 841, "郑海燕", GRID).await;
+    let community = app.token(Agency::Community, Role::Operator, COMMUNITY);
+    let feed = "query($after: String) { changes(after: $after, first: 100, types: [PERSON]) {
+        edges { node { operation person { id name phone } } } pageInfo { hasNextPage endCursor } } }";
+    crate::changes::settled(&app).await;
+    let mut cursor = Value::Null;
+    loop {
+        let page = data(&app, &community, feed, json!({ "after": cursor })).await;
+        if let Some(end) = page["changes"]["pageInfo"]["endCursor"].as_str() {
+            cursor = json!(end);
+        }
+        if page["changes"]["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+    }
+    stand_down(&app, DISTRICT).await;
+    purge_at(&app, Utc::now() + Duration::days(400)).await;
+    crate::changes::settled(&app).await;
+
+    let page = data(&app, &community, feed, json!({ "after": cursor })).await;
+    let nodes: Vec<&Value> = page["changes"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["node"])
+        .collect();
+    let change = nodes
+        .iter()
+        .find(|n| n["person"]["id"] == returnee.id.as_str())
+        .unwrap_or_else(|| panic!("the anonymization is in the feed: {page}"));
+    assert_eq!(change["operation"], "purge");
+    assert_eq!(change["person"]["name"], ANONYMIZED_NAME);
+    assert_eq!(change["person"]["phone"], Value::Null);
+}
+
+#[tokio::test]
+async fn lianfang_purge_runs_one_purge_and_prints_its_counts() {
+    let app = spawn_app().await;
+    let returnee = fixtures::register(&app, 851, "冯雪梅", GRID).await;
+    let recorded = check(&app, COMMUNITY, &returnee.id, "cli-1", 1).await;
+    stand_down(&app, DISTRICT).await;
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_lianfang"))
+        .arg("purge")
+        .env("DATABASE_URL", &app.config.database_url)
+        .env("RETENTION_HEALTH_CHECK_DAYS", "0")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run lianfang purge");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let counts: Value = serde_json::from_slice(&output.stdout).expect("the counts as JSON");
+    assert!(
+        counts["healthChecksDeleted"]
+            .as_u64()
+            .is_some_and(|n| n >= 1),
+        "{counts}"
+    );
+    assert_eq!(
+        rows(&app, "health_check", recorded["id"].as_str().unwrap()).await,
+        0
+    );
+    // The person's own period has not passed: still there.
+    assert_eq!(person(&app, &returnee.id).await["name"], returnee.name);
+}
