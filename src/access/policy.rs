@@ -292,6 +292,9 @@ pub const SCHEMA: &[(&str, Need)] = &[
     ("Person.quarantines",                    needs(Data::Quarantine, Access::Pseudonymized)),
     ("Person.healthChecks",                   needs(Data::HealthChecks, Access::Pseudonymized)),
     ("Person.labTests",                       needs(Data::CaseClinical, Access::Pseudonymized)),
+    // When a person is anonymized says whether they are a case or a contact (null: kept), so
+    // it is for those who read both, and the person in full.
+    ("Person.purgeAt",                        needs_all(&[(Data::PersonIdentity, Access::Read), (Data::CaseStatus, Access::Read), (Data::Contacts, Access::Read)])),
     ("Provenance.*",                          needs(Data::PersonIdentity, Access::Read)),
     // One record per person: those who keep person records find and merge duplicates;
     // the counts per channel are aggregates.

@@ -266,7 +266,8 @@ impl CheckpointEntry {
     /// When the retention policy deletes this passage: a period after it, and not before
     /// the stand-down of the checkpoint's unit and of the destination. Null while either is
     /// not declared, while the traveller is under a legal hold, and when the traveller became
-    /// a case or a contact (kept).
+    /// a case or a contact (kept), and for a registered traveller living outside your
+    /// jurisdiction (whether they are kept is not yours to know).
     async fn purge_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
         super::retention::checkpoint_entry(ctx, &self.0).await
     }

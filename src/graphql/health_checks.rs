@@ -232,7 +232,7 @@ impl HealthCheck {
     /// When the retention policy deletes this check: a period after it was measured, and
     /// not before the stand-down of the person's residence. Null while that is not declared,
     /// while the person is under a legal hold, and when the person became a case or a
-    /// contact (kept).
+    /// contact (kept), and for persons living outside your jurisdiction.
     async fn purge_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
         super::retention::health_check(ctx, &self.0).await
     }

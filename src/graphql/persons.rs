@@ -396,7 +396,9 @@ impl Person {
     /// emergency): a period after the stand-down of their residence. Null while the response
     /// there is not stood down, while a legal hold applies (an open case, a live task, an
     /// observation under way), and for persons who are kept (a case, a contact, a
-    /// vulnerability flag) or already anonymized.
+    /// vulnerability flag) or already anonymized, and for persons living outside your
+    /// jurisdiction.
+    #[graphql(visible = "super::visibility::person_purge_at")]
     async fn purge_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
         super::retention::person(ctx, self.0.id()).await
     }

@@ -124,13 +124,18 @@ async fn stand_downs<'a>(ctx: &Context<'a>) -> Result<&'a StandDowns> {
         .await?)
 }
 
+/// The policy's facts of a person who lives in the principal's jurisdiction; `None` for
+/// anyone else: whether a person is kept (a case, a contact) or held is not for those who
+/// reach them only through a checkpoint, a task or a grant, so their records show no date.
 async fn facts(ctx: &Context<'_>, person_id: i64) -> Result<Option<purge_at::PersonFacts>> {
-    Ok(ctx
+    let facts = ctx
         .data::<Loaders>()?
         .retention
         .load_one(person_id)
         .await
-        .map_err(crate::error::AppError::from)?)
+        .map_err(crate::error::AppError::from)?;
+    let jurisdiction = actor(ctx)?.principal.jurisdiction();
+    Ok(facts.filter(|f| jurisdiction.contains_str(&f.residence_path)))
 }
 
 /// When a person will be anonymized.

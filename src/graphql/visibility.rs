@@ -93,6 +93,7 @@ visible_fns! {
     person_quarantines => "Person.quarantines",
     person_health_checks => "Person.healthChecks",
     person_lab_tests => "Person.labTests",
+    person_purge_at => "Person.purgeAt",
     query_cases => "Query.cases",
     query_transmission_chain => "Query.transmissionChain",
     mutation_report_case => "Mutation.reportCase",

@@ -177,6 +177,65 @@ async fn only_command_operators_stand_down_and_only_in_their_jurisdiction() {
 }
 
 #[tokio::test]
+async fn a_persons_purge_date_is_only_for_those_who_may_know_whether_they_are_a_case_or_contact() {
+    let app = spawn_app().await;
+    stand_down(&app, DISTRICT).await;
+    let query = "{ persons(first: 1) { edges { node { name purgeAt } } } }";
+    // A null purgeAt after the stand-down means "kept": a case or a contact.
+    for token in [
+        command(&app),
+        app.token(Agency::CivilAffairs, Role::Operator, CHECKPOINT_UNIT),
+        app.token(Agency::Health, Role::Analyst, "DEMO"),
+    ] {
+        let r = app.gql(&token, query, json!({})).await;
+        assert!(is_invisible(&r), "{r}");
+    }
+    for token in [
+        health(&app),
+        app.token(Agency::Police, Role::Operator, DISTRICT),
+        app.token(Agency::Community, Role::Operator, COMMUNITY),
+    ] {
+        data(&app, &token, query, json!({})).await;
+    }
+
+    // Police of another district record a resident of DISTRICT passing their checkpoint, by
+    // the document they carry: the entry's purge date is not theirs to read, as it would say
+    // whether the traveller is a case or a contact.
+    let traveller = fixtures::register(&app, 861, "陈宇航", GRID).await;
+    stand_down(&app, OTHER_DISTRICT).await;
+    let police = app.token(Agency::Police, Role::Operator, OTHER_DISTRICT);
+    let recorded = data(
+        &app,
+        &police,
+        ENTRIES,
+        json!({ "e": [{ "idempotencyKey": "far-1", "checkpointName": "G60 云州西收费站",
+            "checkpoint": "DEMO-02-01", "direction": "INBOUND",
+            "traveller": { "name": traveller.name, "documentNumber": traveller.document },
+            "passedAt": Utc::now() - Duration::days(1) }] }),
+    )
+    .await;
+    let entry = &recorded["recordCheckpointEntries"][0];
+    assert_eq!(entry["status"], "RECORDED", "{recorded}");
+    assert_eq!(entry["entry"]["purgeAt"], Value::Null, "{recorded}");
+    let id = entry["entry"]["id"].clone();
+    let as_health = data(
+        &app,
+        &health(&app),
+        "{ checkpointEntries(first: 50) { edges { node { id purgeAt } } } }",
+        json!({}),
+    )
+    .await;
+    let seen = as_health["checkpointEntries"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["id"] == id)
+        .unwrap_or_else(|| panic!("{as_health}"))
+        .clone();
+    assert!(!seen["node"]["purgeAt"].is_null(), "{seen}");
+}
+
+#[tokio::test]
 async fn a_stood_down_jurisdiction_is_purged_on_schedule_and_nothing_else_is() {
     let app = spawn_app().await;
     let inside = fixtures::register(&app, 801, "赵晓明", GRID).await;
