@@ -59,6 +59,12 @@ impl CheckpointQuery {
         let rows = checkpoints::list(state, actor(ctx)?, &filter, &page).await?;
         let person_ids: Vec<i64> = rows.items.iter().filter_map(|e| e.person_id).collect();
         prefetch::persons_by_id(ctx, &prefetch::nodes(ctx).field("person"), &person_ids).await?;
+        prefetch::retention_facts(
+            ctx,
+            prefetch::nodes(ctx).field("purgeAt").exists(),
+            &person_ids,
+        )
+        .await?;
         let mut connection = Connection::with_additional_fields(
             page.after.is_some(),
             rows.has_next_page,

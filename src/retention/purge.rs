@@ -21,8 +21,8 @@ use entity::{
 use sea_orm::{
     sea_query::{Expr, ExprTrait},
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, JoinType,
-    QueryFilter, QuerySelect, RelationTrait, TransactionTrait, Value,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, JoinType,
+    QueryFilter, QuerySelect, RelationTrait, Statement, TransactionTrait, Value,
 };
 use serde::Serialize;
 
@@ -103,6 +103,29 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> AppResult<Counts> {
     Ok(counts)
 }
 
+/// Whether this batch may run: on PostgreSQL several server instances purge on the same
+/// schedule, and a transaction-scoped advisory lock lets one batch run at a time, so that two
+/// never pick the same rows (the other instance's run ends, finding the lock taken). SQLite's
+/// `BEGIN IMMEDIATE` already serializes writers.
+async fn alone(txn: &impl ConnectionTrait) -> AppResult<bool> {
+    if txn.get_database_backend() != DbBackend::Postgres {
+        return Ok(true);
+    }
+    let row = txn
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!("SELECT pg_try_advisory_xact_lock({LOCK_KEY}) AS got"),
+        ))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<bool>("", "got"))
+        .transpose()?
+        .unwrap_or(false))
+}
+
+/// The advisory lock of the purge ("PURGE" in ASCII).
+const LOCK_KEY: i64 = 0x0050_5552_4745;
+
 fn count(n: usize) -> u64 {
     u64::try_from(n).unwrap_or(u64::MAX)
 }
@@ -116,6 +139,12 @@ async fn health_checks(
     counts: &mut Counts,
 ) -> AppResult<Option<u64>> {
     let txn = begin_write(db).await?;
+    if !alone(&txn).await? {
+        // Ended here, not on drop: a dropped transaction's ROLLBACK waits for its
+        // connection's next use, and would hold the lock (or the write lock) until then.
+        txn.rollback().await?;
+        return Ok(None);
+    }
     let ids: Vec<i64> = health_check::Entity::find()
         .select_only()
         .column(health_check::Column::Id)
@@ -128,6 +157,7 @@ async fn health_checks(
         .all(&txn)
         .await?;
     if ids.is_empty() {
+        txn.rollback().await?;
         return Ok(None);
     }
     counts.alerts_deleted += raised_by(&txn, "HealthCheck", &ids).await?;
@@ -150,6 +180,12 @@ async fn checkpoint_entries(
     counts: &mut Counts,
 ) -> AppResult<Option<u64>> {
     let txn = begin_write(db).await?;
+    if !alone(&txn).await? {
+        // Ended here, not on drop: a dropped transaction's ROLLBACK waits for its
+        // connection's next use, and would hold the lock (or the write lock) until then.
+        txn.rollback().await?;
+        return Ok(None);
+    }
     let ids: Vec<i64> = checkpoint_entry::Entity::find()
         .select_only()
         .column(checkpoint_entry::Column::Id)
@@ -171,6 +207,7 @@ async fn checkpoint_entries(
         .all(&txn)
         .await?;
     if ids.is_empty() {
+        txn.rollback().await?;
         return Ok(None);
     }
     counts.alerts_deleted += raised_by(&txn, "CheckpointEntry", &ids).await?;
@@ -203,6 +240,12 @@ async fn persons(
     counts: &mut Counts,
 ) -> AppResult<Option<u64>> {
     let txn = begin_write(db).await?;
+    if !alone(&txn).await? {
+        // Ended here, not on drop: a dropped transaction's ROLLBACK waits for its
+        // connection's next use, and would hold the lock (or the write lock) until then.
+        txn.rollback().await?;
+        return Ok(None);
+    }
     let ids: Vec<i64> = person::Entity::find()
         .select_only()
         .column(person::Column::Id)
@@ -215,6 +258,7 @@ async fn persons(
         .all(&txn)
         .await?;
     if ids.is_empty() {
+        txn.rollback().await?;
         return Ok(None);
     }
     let nothing = |v: Value| Expr::value(v);
@@ -272,6 +316,12 @@ async fn audit_events(
     counts: &mut Counts,
 ) -> AppResult<Option<u64>> {
     let txn = db.begin().await?;
+    if !alone(&txn).await? {
+        // Ended here, not on drop: a dropped transaction's ROLLBACK waits for its
+        // connection's next use, and would hold the lock (or the write lock) until then.
+        txn.rollback().await?;
+        return Ok(None);
+    }
     let ids: Vec<i64> = audit_event::Entity::find()
         .select_only()
         .column(audit_event::Column::Id)
@@ -287,6 +337,7 @@ async fn audit_events(
         .all(&txn)
         .await?;
     if ids.is_empty() {
+        txn.rollback().await?;
         return Ok(None);
     }
     counts.audit_events_unlinked += audit_event::Entity::update_many()

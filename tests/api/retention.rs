@@ -600,3 +600,62 @@ async fn lianfang_purge_runs_one_purge_and_prints_its_counts() {
     // The person's own period has not passed: still there.
     assert_eq!(person(&app, &returnee.id).await["name"], returnee.name);
 }
+
+#[tokio::test]
+async fn purge_dates_on_a_page_cost_the_same_statements_at_any_page_size() {
+    let app = spawn_app().await;
+    stand_down(&app, "DEMO").await;
+    let token = health(&app);
+    let page = "query($n: Int) { persons(first: $n) { edges { node { name purgeAt
+        healthChecks(first: 5) { purgeAt } } } } }";
+    let mut cost = Vec::new();
+    for n in [3, 40] {
+        let before = app.statements();
+        let d = data(&app, &token, page, json!({ "n": n })).await;
+        cost.push(app.statements() - before);
+        let listed = d["persons"]["edges"].as_array().unwrap();
+        assert_eq!(listed.len(), n, "{d}");
+        assert!(
+            listed.iter().any(|e| !e["node"]["purgeAt"].is_null()),
+            "{d}"
+        );
+    }
+    assert_eq!(cost[0], cost[1], "statements for 3 and for 40 persons");
+}
+
+#[tokio::test]
+async fn two_purges_at_once_in_small_batches_take_each_record_once() {
+    let app = crate::helpers::spawn_with(crate::helpers::Options {
+        extra_args: vec!["--purge-batch-rows".into(), "4".into()],
+        ..Default::default()
+    })
+    .await;
+    let returnee = fixtures::register(&app, 871, "蒋丽娟", GRID).await;
+    let worker = app.token(Agency::Community, Role::Operator, COMMUNITY);
+    let checks: Vec<Value> = (0..18)
+        .map(|i| {
+            json!({ "idempotencyKey": format!("b-{i}"), "person": returnee.id,
+                "measuredAt": Utc::now() - Duration::days(3) + Duration::minutes(i),
+                "temperature": 36.5 })
+        })
+        .collect();
+    data(&app, &worker, CHECKS, json!({ "c": checks })).await;
+    stand_down(&app, COMMUNITY).await;
+    let due = Utc::now() + Duration::days(400);
+    let (a, b) = tokio::join!(purge::run(&app.state, due), purge::run(&app.state, due));
+    let (a, b) = (a.expect("first purge"), b.expect("second purge"));
+    assert_eq!(
+        a.health_checks_deleted + b.health_checks_deleted,
+        18,
+        "{a:?} {b:?}"
+    );
+    assert!(a.batches + b.batches >= 5, "batches of 4: {a:?} {b:?}");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM health_check WHERE person_id = {}",
+            returnee.id
+        ))
+        .await,
+        0
+    );
+}
