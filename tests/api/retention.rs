@@ -243,6 +243,22 @@ async fn a_stood_down_jurisdiction_is_purged_on_schedule_and_nothing_else_is() {
     let inside_check = check(&app, COMMUNITY, &inside.id, "r-in-1", 2).await;
     let outside_check = check(&app, OTHER_COMMUNITY, &outside.id, "r-out-1", 2).await;
     let entry = passage(&app, &inside.id, "r-pass-1", 3).await;
+    // A traveller never registered, passing the same day: their details go with the passage.
+    let police = app.token(Agency::Police, Role::Operator, DISTRICT);
+    let stranger = data(
+        &app,
+        &police,
+        ENTRIES,
+        json!({ "e": [{ "idempotencyKey": "r-pass-2", "checkpointName": "G60 云州东收费站",
+            "checkpoint": CHECKPOINT_UNIT, "direction": "INBOUND",
+            "traveller": { "name": "过路人", "documentNumber": fixtures::resident_id(809), "phone": "13700000809" },
+            "passedAt": Utc::now() - Duration::days(3) }] }),
+    )
+    .await;
+    let stranger_id = stranger["recordCheckpointEntries"][0]["entry"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{stranger}"))
+        .to_owned();
 
     // While the response goes on, nothing has a purge date.
     assert_eq!(inside_check["purgeAt"], Value::Null);
@@ -261,7 +277,6 @@ async fn a_stood_down_jurisdiction_is_purged_on_schedule_and_nothing_else_is() {
         check_due,
         instant(&inside_check["measuredAt"]) + periods.health_check
     );
-    let police = app.token(Agency::Police, Role::Operator, DISTRICT);
     let listed = data(
         &app,
         &police,
@@ -269,8 +284,12 @@ async fn a_stood_down_jurisdiction_is_purged_on_schedule_and_nothing_else_is() {
         json!({ "u": CHECKPOINT_UNIT }),
     )
     .await;
-    let node = &listed["checkpointEntries"]["edges"][0]["node"];
-    assert_eq!(node["id"], entry["id"]);
+    let node = &listed["checkpointEntries"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["id"] == entry["id"])
+        .unwrap_or_else(|| panic!("{listed}"))["node"];
     let entry_due = instant(&node["purgeAt"]);
     assert_eq!(
         entry_due,
@@ -286,11 +305,13 @@ async fn a_stood_down_jurisdiction_is_purged_on_schedule_and_nothing_else_is() {
     let check_id = inside_check["id"].as_str().unwrap();
     purge_at(&app, entry_due - Duration::seconds(1)).await;
     assert_eq!(rows(&app, "checkpoint_entry", entry_id).await, 1);
+    assert_eq!(rows(&app, "checkpoint_entry", &stranger_id).await, 1);
     purge_at(&app, entry_due).await;
     assert_eq!(rows(&app, "checkpoint_entry", entry_id).await, 0);
     assert_eq!(rows(&app, "health_check", check_id).await, 1);
     purge_at(&app, check_due).await;
     assert_eq!(rows(&app, "health_check", check_id).await, 0);
+    assert_eq!(rows(&app, "checkpoint_entry", &stranger_id).await, 0);
     assert_eq!(person(&app, &inside.id).await["name"], inside.name);
 
     let counts = purge_at(&app, person_due).await;
