@@ -39,7 +39,7 @@ impl CheckpointQuery {
     /// (where they live, or the destination they gave), newest first.
     #[graphql(
         visible = "super::visibility::query_checkpoint_entries",
-        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1"
+        complexity = "super::limits::list_cost(first, child_complexity, 1)"
     )]
     async fn checkpoint_entries(
         &self,

@@ -41,7 +41,7 @@ impl HealthCheckQuery {
     /// checks recorded that day.
     #[graphql(
         visible = "super::visibility::query_follow_ups_due",
-        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1"
+        complexity = "super::limits::list_cost(first, child_complexity, 1)"
     )]
     async fn follow_ups_due(
         &self,

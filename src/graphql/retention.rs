@@ -30,7 +30,7 @@ impl RetentionQuery {
     /// each record's `purgeAt`).
     #[graphql(
         visible = "super::visibility::query_stand_downs",
-        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1"
+        complexity = "super::limits::list_cost(first, child_complexity, 1)"
     )]
     async fn stand_downs(
         &self,
