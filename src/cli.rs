@@ -50,6 +50,9 @@ pub enum Command {
         #[arg(long, value_parser = parse_instant)]
         as_of: Option<DateTime<Utc>>,
     },
+    /// Run the retention purge once now (what the server does every PURGE_EVERY_MINUTES),
+    /// print its counts as JSON, and exit.
+    Purge,
     /// Write the full GraphQL schema (SDL).
     ExportSchema {
         #[arg(long, default_value = "schema.graphql")]
@@ -137,6 +140,15 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
                  grid {code}-01-01-01-01",
                 generated.as_of.to_rfc3339()
             );
+            Ok(())
+        }
+        Command::Purge => {
+            let state = prepare_state(&config).await?;
+            let counts = crate::retention::purge::run(&state, Utc::now()).await?;
+            let line = serde_json::to_string(&counts)
+                .map_err(|e| StartupError::from(format!("could not print the counts: {e}")))?;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{line}").map_err(|e| StartupError::from(format!("stdout: {e}")))?;
             Ok(())
         }
         Command::ExportSchema { out } => {

@@ -210,8 +210,36 @@ pub struct Config {
 
     /// Days the change log keeps its rows (0: forever). A change-feed cursor older than that
     /// gets SNAPSHOT_REQUIRED: the client takes a new snapshot.
-    #[arg(long, env = "CHANGE_LOG_RETENTION_DAYS", default_value_t = 30)]
+    #[arg(long, env = "CHANGE_LOG_RETENTION_DAYS", default_value_t = crate::retention::policy::CHANGE_LOG_DAYS)]
     pub change_log_retention_days: u32,
+
+    /// Days health checks of people who never became a case or contact are kept after their
+    /// measurement, once their jurisdiction is stood down (`src/retention/policy.rs`).
+    #[arg(long, env = "RETENTION_HEALTH_CHECK_DAYS", default_value_t = crate::retention::policy::HEALTH_CHECK_DAYS)]
+    pub retention_health_check_days: u32,
+
+    /// Days checkpoint passages of people who never became a case or contact are kept after
+    /// the passage, once the checkpoint's unit and the destination are stood down.
+    #[arg(long, env = "RETENTION_CHECKPOINT_DAYS", default_value_t = crate::retention::policy::CHECKPOINT_ENTRY_DAYS)]
+    pub retention_checkpoint_days: u32,
+
+    /// Days after the stand-down of their residence that persons registered only for the
+    /// emergency are anonymized.
+    #[arg(long, env = "RETENTION_PERSON_DAYS", default_value_t = crate::retention::policy::EMERGENCY_PERSON_DAYS)]
+    pub retention_person_days: u32,
+
+    /// Days an audit event keeps the ids of the records it names and its reason; who did
+    /// what, when, stays.
+    #[arg(long, env = "RETENTION_AUDIT_DAYS", default_value_t = crate::retention::policy::AUDIT_EVENT_DAYS)]
+    pub retention_audit_days: u32,
+
+    /// Minutes between two purges while the server runs (0: never; `lianfang purge` runs one).
+    #[arg(long, env = "PURGE_EVERY_MINUTES", default_value_t = 60)]
+    pub purge_every_minutes: u32,
+
+    /// Rows one purge statement touches: each batch is its own short transaction.
+    #[arg(long, env = "PURGE_BATCH_ROWS", default_value_t = 500)]
+    pub purge_batch_rows: u32,
 
     /// Below this, a count (statistics, daily figures, reconciliation) is shown to ANALYST
     /// roles as "<N", so that a small number in a small unit cannot point to a person. 0

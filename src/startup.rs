@@ -55,6 +55,7 @@ impl Application {
         if interrupted > 0 {
             tracing::warn!(interrupted, "marked interrupted imports as failed");
         }
+        crate::retention::purge::keep(Arc::clone(&state));
         crate::events::retention::keep(
             state.db.clone(),
             std::time::Duration::from_secs(u64::from(config.change_log_retention_days) * 86_400),

@@ -51,6 +51,8 @@ pub struct Settings {
     /// Secret of the cell-key perturbation of analysts' figures (`access::disclosure`).
     pub disclosure_key: crate::access::disclosure::DisclosureKey,
     pub clock: Clock,
+    /// The deployment's retention periods (`retention::policy`).
+    pub retention: crate::retention::Periods,
 }
 
 impl Settings {
@@ -78,6 +80,7 @@ impl Settings {
                     .map_err(|e| format!("LOCAL_UTC_OFFSET: {e}"))?,
                 skew: Duration::seconds(i64::from(config.clock_skew_secs)),
             },
+            retention: crate::retention::Periods::from_config(config),
         })
     }
 }

@@ -22,6 +22,7 @@ pub mod person_import;
 pub mod person_import_row;
 pub mod person_provenance;
 pub mod quarantine;
+pub mod stand_down;
 pub mod task;
 
 pub use enums::*;

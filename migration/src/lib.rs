@@ -34,6 +34,8 @@ mod m20261203_000022_partition_audit_event;
 mod m20261203_000023_index_traveller_document;
 mod m20261203_000024_create_change_log_pruned;
 mod m20261203_000025_create_person_import;
+mod m20261203_000026_create_stand_down;
+mod m20261203_000027_let_retention_unlink_audit_events;
 mod m20261203_000028_add_import_heartbeat;
 
 pub struct Migrator;
@@ -67,6 +69,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000023_index_traveller_document::Migration),
             Box::new(m20261203_000024_create_change_log_pruned::Migration),
             Box::new(m20261203_000025_create_person_import::Migration),
+            Box::new(m20261203_000026_create_stand_down::Migration),
+            Box::new(m20261203_000027_let_retention_unlink_audit_events::Migration),
             Box::new(m20261203_000028_add_import_heartbeat::Migration),
         ]
     }

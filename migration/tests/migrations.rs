@@ -14,7 +14,7 @@ use sea_orm_migration::sea_orm::{
 
 type Failure = Box<dyn std::error::Error>;
 
-const TABLES: [&str; 14] = [
+const TABLES: [&str; 15] = [
     "org_unit",
     "person",
     "person_provenance",
@@ -29,10 +29,11 @@ const TABLES: [&str; 14] = [
     "daily_report",
     "access_grant",
     "audit_event",
+    "stand_down",
 ];
 
 /// Columns that must compare in byte order on PostgreSQL for prefix range scans.
-const BYTE_ORDER_COLUMNS: [(&str, &str); 13] = [
+const BYTE_ORDER_COLUMNS: [(&str, &str); 14] = [
     ("org_unit", "path"),
     ("case_record", "reporting_path"),
     ("contact", "traced_by_path"),
@@ -45,6 +46,7 @@ const BYTE_ORDER_COLUMNS: [(&str, &str); 13] = [
     ("task", "to_path"),
     ("daily_report", "org_path"),
     ("access_grant", "grantee_path"),
+    ("stand_down", "org_path"),
     ("audit_event", "actor_path"),
 ];
 
@@ -213,6 +215,11 @@ async fn check_constraints(db: &DatabaseConnection) -> Result<(), Failure> {
     for sql in [
         format!("UPDATE audit_event SET subject = 'u2' WHERE id = {event}"),
         format!("DELETE FROM audit_event WHERE id = {event}"),
+        // Unlinking together with any other change is still a rewrite.
+        format!(
+            "UPDATE audit_event SET entity_id = NULL, entity_ids = NULL, reason = NULL, \
+             operation = 'query nothing' WHERE id = {event}"
+        ),
     ] {
         expect_violation(
             db,
@@ -222,6 +229,12 @@ async fn check_constraints(db: &DatabaseConnection) -> Result<(), Failure> {
         )
         .await?;
     }
+    // The retention purge's one change (migration 000027): the record ids and reason go, who
+    // did what stays.
+    db.execute_unprepared(&format!(
+        "UPDATE audit_event SET entity_id = NULL, entity_ids = NULL, reason = NULL WHERE id = {event}"
+    ))
+    .await?;
     Ok(())
 }
 

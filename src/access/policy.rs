@@ -53,6 +53,9 @@ pub enum Data {
     /// Counts and daily series over a unit (no personal data): the analysts' and the
     /// command's picture.
     Statistics,
+    /// The stand-down of the response in a jurisdiction (应急响应终止), from which the
+    /// retention clock of its emergency-only data runs (`src/retention`).
+    StandDown,
 }
 
 /// How much of a kind of data a principal gets, from nothing to read/write. Ordered: a
@@ -106,6 +109,7 @@ pub const OPERATORS: &[(Data, [Access; 5])] = &[
     (Data::AuditEvents,          [No,     No,     No,     No,       No    ]),
     (Data::AccessGrants,         [RW,     RW,     No,     No,       No    ]),
     (Data::Statistics,           [No,     No,     No,     No,       Read  ]),
+    (Data::StandDown,            [Read,   Read,   Read,   Read,     RW    ]),
 ];
 
 /// The level a principal of this agency and role gets for a kind of data.
@@ -288,6 +292,9 @@ pub const SCHEMA: &[(&str, Need)] = &[
     ("Person.quarantines",                    needs(Data::Quarantine, Access::Pseudonymized)),
     ("Person.healthChecks",                   needs(Data::HealthChecks, Access::Pseudonymized)),
     ("Person.labTests",                       needs(Data::CaseClinical, Access::Pseudonymized)),
+    // When a person is anonymized says whether they are a case or a contact (null: kept), so
+    // it is for those who read both, and the person in full.
+    ("Person.purgeAt",                        needs_all(&[(Data::PersonIdentity, Access::Read), (Data::CaseStatus, Access::Read), (Data::Contacts, Access::Read)])),
     ("Provenance.*",                          needs(Data::PersonIdentity, Access::Read)),
     // One record per person: those who keep person records find and merge duplicates;
     // the counts per channel are aggregates.
@@ -461,6 +468,12 @@ pub const SCHEMA: &[(&str, Need)] = &[
     ("Change.task",                           needs(Data::Tasks, Access::Pseudonymized)),
     ("Change.alert",                          needs(Data::CaseStatus, Access::Read)),
 
+    // Retention: the command declares the response over in its jurisdiction; operators read
+    // the declarations (each record they read shows its own `purgeAt`).
+    ("Query.standDowns",                      needs(Data::StandDown, Access::Read)),
+    ("StandDown.*",                           needs(Data::StandDown, Access::Read)),
+    ("Mutation.standDown",                    needs(Data::StandDown, Access::ReadWrite)),
+
     // Audit
     ("Query.auditEvents",                     needs(Data::AuditEvents, Access::Read)),
     ("AuditEvent.*",                          needs(Data::AuditEvents, Access::Read)),
@@ -533,17 +546,18 @@ mod tests {
             Data::AuditEvents => 13,
             Data::AccessGrants => 14,
             Data::Statistics => 15,
+            Data::StandDown => 16,
         }
     }
 
     #[test]
     fn every_data_kind_has_exactly_one_row_in_the_matrix() {
-        let mut seen = [0; 16];
+        let mut seen = [0; 17];
         for (data, _) in OPERATORS {
             seen[position(*data)] += 1;
         }
         assert_eq!(
-            seen, [1; 16],
+            seen, [1; 17],
             "each kind of data once, in DESIGN.md's order"
         );
         for (i, (data, _)) in OPERATORS.iter().enumerate() {

@@ -32,7 +32,7 @@ impl AlertQuery {
     /// for those who follow contacts. After a reconnect, ask with `since` to catch up.
     #[graphql(
         visible = "super::visibility::query_alerts",
-        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1"
+        complexity = "super::limits::list_cost(first, child_complexity, 1)"
     )]
     async fn alerts(
         &self,

@@ -27,7 +27,7 @@ impl AuditQuery {
     /// users inside your jurisdiction. Role AUDITOR only.
     #[graphql(
         visible = "super::visibility::query_audit_events",
-        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1"
+        complexity = "super::limits::list_cost(first, child_complexity, 1)"
     )]
     async fn audit_events(
         &self,

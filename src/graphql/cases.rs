@@ -45,7 +45,7 @@ impl CaseQuery {
     /// Cases in reach, newest first.
     #[graphql(
         visible = "super::visibility::query_cases",
-        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1"
+        complexity = "super::limits::list_cost(first, child_complexity, 1)"
     )]
     async fn cases(
         &self,
@@ -271,7 +271,7 @@ impl Case {
     /// page through `contacts(filter: { sourceCase })`.
     #[graphql(
         visible = "super::visibility::case_contacts",
-        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity"
+        complexity = "super::limits::list_cost(first, child_complexity, 0)"
     )]
     async fn contacts(&self, ctx: &Context<'_>, first: Option<i32>) -> Result<Vec<Contact>> {
         let rows = nested(ctx, first, |l| &l.contacts_of_case, self.row.case.id).await?;

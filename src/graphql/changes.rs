@@ -43,7 +43,7 @@ impl ChangeQuery {
     /// `after` next time. While `hasNextPage` is true there is more to read now; an empty
     /// page means you are up to date (keep your cursor). `types` narrows the kinds of
     /// record; by default every kind you may read.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "super::limits::list_cost(first, child_complexity, 1)")]
     async fn changes(
         &self,
         ctx: &Context<'_>,

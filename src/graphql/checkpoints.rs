@@ -39,7 +39,7 @@ impl CheckpointQuery {
     /// (where they live, or the destination they gave), newest first.
     #[graphql(
         visible = "super::visibility::query_checkpoint_entries",
-        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1"
+        complexity = "super::limits::list_cost(first, child_complexity, 1)"
     )]
     async fn checkpoint_entries(
         &self,
@@ -59,6 +59,12 @@ impl CheckpointQuery {
         let rows = checkpoints::list(state, actor(ctx)?, &filter, &page).await?;
         let person_ids: Vec<i64> = rows.items.iter().filter_map(|e| e.person_id).collect();
         prefetch::persons_by_id(ctx, &prefetch::nodes(ctx).field("person"), &person_ids).await?;
+        prefetch::retention_facts(
+            ctx,
+            prefetch::nodes(ctx).field("purgeAt").exists(),
+            &person_ids,
+        )
+        .await?;
         let mut connection = Connection::with_additional_fields(
             page.after.is_some(),
             rows.has_next_page,
@@ -261,6 +267,15 @@ impl CheckpointEntry {
 
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+
+    /// When the retention policy deletes this passage: a period after it, and not before
+    /// the stand-down of the checkpoint's unit and of the destination. Null while either is
+    /// not declared, while the traveller is under a legal hold, and when the traveller became
+    /// a case or a contact (kept), and for a registered traveller living outside your
+    /// jurisdiction (whether they are kept is not yours to know).
+    async fn purge_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
+        super::retention::checkpoint_entry(ctx, &self.0).await
     }
 }
 

@@ -34,7 +34,7 @@ impl ContactQuery {
     /// by your unit, and those of cases in reach (pseudonymized when they live elsewhere).
     #[graphql(
         visible = "super::visibility::query_contacts",
-        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1"
+        complexity = "super::limits::list_cost(first, child_complexity, 1)"
     )]
     async fn contacts(
         &self,

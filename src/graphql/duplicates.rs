@@ -45,7 +45,7 @@ impl DuplicateQuery {
     /// one of them without a document number. Merge them with `mergePersons`.
     #[graphql(
         visible = "super::visibility::query_possible_duplicates",
-        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1"
+        complexity = "super::limits::list_cost(first, child_complexity, 1)"
     )]
     async fn possible_duplicates(
         &self,

@@ -130,6 +130,8 @@ pub enum DataKind {
     AuditEvents,
     AccessGrants,
     Statistics,
+    /// Stand-downs of the response (应急响应终止), which start the retention clocks.
+    StandDown,
 }
 
 /// Classification of a case (病例分类).

@@ -29,7 +29,7 @@ impl GrantQuery {
     /// newest first. Role AUDITOR only.
     #[graphql(
         visible = "super::visibility::query_audit_events",
-        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1"
+        complexity = "super::limits::list_cost(first, child_complexity, 1)"
     )]
     async fn access_grants(
         &self,

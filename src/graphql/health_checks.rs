@@ -41,7 +41,7 @@ impl HealthCheckQuery {
     /// checks recorded that day.
     #[graphql(
         visible = "super::visibility::query_follow_ups_due",
-        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1"
+        complexity = "super::limits::list_cost(first, child_complexity, 1)"
     )]
     async fn follow_ups_due(
         &self,
@@ -227,6 +227,14 @@ impl HealthCheck {
 
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+
+    /// When the retention policy deletes this check: a period after it was measured, and
+    /// not before the stand-down of the person's residence. Null while that is not declared,
+    /// while the person is under a legal hold, and when the person became a case or a
+    /// contact (kept), and for persons living outside your jurisdiction.
+    async fn purge_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
+        super::retention::health_check(ctx, &self.0).await
     }
 }
 

@@ -27,7 +27,7 @@ impl HeldQuery {
     /// with `resolveHeldRegistration`. Oldest first.
     #[graphql(
         visible = "super::visibility::query_held_registrations",
-        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1"
+        complexity = "super::limits::list_cost(first, child_complexity, 1)"
     )]
     async fn held_registrations(
         &self,

@@ -12,6 +12,21 @@ use async_graphql::{
 };
 use async_graphql_value::{ConstValue, Value};
 
+/// Most complexity one field is charged: far above any MAX_QUERY_COMPLEXITY, and small enough
+/// that async-graphql's own sum over a query's fields cannot overflow.
+const MOST_ONE_FIELD_COSTS: usize = 1 << 32;
+
+/// The complexity of a list field: `first` (20 when omitted) times what each item selects,
+/// plus `own` for the field itself; bounded, so that a `first` near `i32::MAX` on nested lists
+/// is refused as too complex rather than overflowing the arithmetic.
+pub fn list_cost(first: Option<i32>, child_complexity: usize, own: usize) -> usize {
+    let items = usize::try_from(first.unwrap_or(20).max(0)).unwrap_or(0);
+    items
+        .saturating_mul(child_complexity)
+        .saturating_add(own)
+        .min(MOST_ONE_FIELD_COSTS)
+}
+
 /// The configurable bounds.
 #[derive(Debug, Clone, Copy)]
 pub struct QueryLimits {

@@ -191,8 +191,28 @@ impl Loader<i64> for CaseById {
     }
 }
 
+/// What the retention policy asks of persons (`retention::purge_at`), for their `purgeAt`.
+pub struct RetentionFacts {
+    state: Arc<AppState>,
+}
+
+impl Loader<i64> for RetentionFacts {
+    type Value = crate::retention::purge_at::PersonFacts;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let rows = crate::retention::purge_at::person_facts(&self.state.db, keys)
+            .await
+            .map_err(load_error)?;
+        Ok(rows.into_iter().collect())
+    }
+}
+
 /// The loaders of one request.
 pub struct Loaders {
+    /// The stand-downs, read once per request that asks for a `purgeAt`.
+    pub stand_downs: tokio::sync::OnceCell<crate::retention::rules::StandDowns>,
+    pub retention: DataLoader<RetentionFacts, HashMapCache>,
     pub provenance: Grouped<ProvenanceOf>,
     pub contacts_of_case: Grouped<ContactsOfCase>,
     pub exposures: Grouped<ExposuresOf>,
@@ -244,6 +264,14 @@ impl<G: Group> GroupLoader<G> {
 impl Loaders {
     pub fn new(state: &Arc<AppState>) -> Self {
         Self {
+            stand_downs: tokio::sync::OnceCell::new(),
+            retention: DataLoader::with_cache(
+                RetentionFacts {
+                    state: Arc::clone(state),
+                },
+                tokio::spawn,
+                HashMapCache::default(),
+            ),
             provenance: group(state),
             contacts_of_case: group(state),
             exposures: group(state),

@@ -29,6 +29,7 @@ pub mod persisted;
 mod persons;
 mod prefetch;
 mod quarantines;
+mod retention;
 mod snapshot;
 mod statistics;
 mod subscriptions;
@@ -66,6 +67,7 @@ pub struct Query(
     grants::GrantQuery,
     changes::ChangeQuery,
     snapshot::SnapshotQuery,
+    retention::RetentionQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -83,6 +85,7 @@ pub struct Mutation(
     tasks::TaskMutation,
     grants::GrantMutation,
     daily_reports::DailyReportMutation,
+    retention::RetentionMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, subscriptions::Subscription>;

@@ -31,7 +31,7 @@ impl OrgUnitQuery {
 
     /// The units directly below `parent` (a code), or the top of the tree when it is
     /// omitted, in the order they were created.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "super::limits::list_cost(first, child_complexity, 1)")]
     async fn org_units(
         &self,
         ctx: &Context<'_>,

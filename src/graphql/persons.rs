@@ -60,7 +60,7 @@ impl PersonQuery {
     /// residents it looks after (vulnerable or under medical observation).
     #[graphql(
         visible = "super::visibility::query_persons",
-        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1"
+        complexity = "super::limits::list_cost(first, child_complexity, 1)"
     )]
     async fn persons(
         &self,
@@ -269,7 +269,7 @@ impl Person {
     /// Cases of this person, newest first (病例记录).
     #[graphql(
         visible = "super::visibility::person_cases",
-        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity"
+        complexity = "super::limits::list_cost(first, child_complexity, 0)"
     )]
     async fn cases(
         &self,
@@ -287,7 +287,7 @@ impl Person {
     /// Exposures: the contact records in which this person is the close contact, newest first.
     #[graphql(
         visible = "super::visibility::person_exposures",
-        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity"
+        complexity = "super::limits::list_cost(first, child_complexity, 0)"
     )]
     async fn exposures(
         &self,
@@ -325,7 +325,7 @@ impl Person {
     /// Medical observations of this person, newest first.
     #[graphql(
         visible = "super::visibility::person_quarantines",
-        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity"
+        complexity = "super::limits::list_cost(first, child_complexity, 0)"
     )]
     async fn quarantines(
         &self,
@@ -342,7 +342,7 @@ impl Person {
     /// Health checks of this person, latest first.
     #[graphql(
         visible = "super::visibility::person_health_checks",
-        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity"
+        complexity = "super::limits::list_cost(first, child_complexity, 0)"
     )]
     async fn health_checks(
         &self,
@@ -359,7 +359,7 @@ impl Person {
     /// Laboratory tests of this person, latest sample first (health only).
     #[graphql(
         visible = "super::visibility::person_lab_tests",
-        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity"
+        complexity = "super::limits::list_cost(first, child_complexity, 0)"
     )]
     async fn lab_tests(
         &self,
@@ -390,6 +390,17 @@ impl Person {
 
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at()
+    }
+
+    /// When the retention policy anonymizes this person (a person registered only for the
+    /// emergency): a period after the stand-down of their residence. Null while the response
+    /// there is not stood down, while a legal hold applies (an open case, a live task, an
+    /// observation under way), and for persons who are kept (a case, a contact, a
+    /// vulnerability flag) or already anonymized, and for persons living outside your
+    /// jurisdiction.
+    #[graphql(visible = "super::visibility::person_purge_at")]
+    async fn purge_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
+        super::retention::person(ctx, self.0.id()).await
     }
 }
 

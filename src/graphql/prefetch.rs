@@ -73,6 +73,22 @@ pub async fn persons(ctx: &Context<'_>, look: &Lookahead<'_>, ids: &[i64]) -> Re
     if look.field("exposures").exists() {
         feed(&loaders.exposures, state, &ids).await?;
     }
+    // The retention facts behind the persons' and their checks' `purgeAt`.
+    retention_facts(
+        ctx,
+        look.field("purgeAt").exists() || look.field("healthChecks").field("purgeAt").exists(),
+        &ids,
+    )
+    .await
+}
+
+/// The retention facts of these persons, when a `purgeAt` that reads them is selected.
+pub async fn retention_facts(ctx: &Context<'_>, wanted: bool, person_ids: &[i64]) -> Result<()> {
+    if !wanted || person_ids.is_empty() {
+        return Ok(());
+    }
+    let facts = crate::retention::purge_at::person_facts(&state(ctx)?.db, person_ids).await?;
+    ctx.data::<Loaders>()?.retention.feed_many(facts).await;
     Ok(())
 }
 

@@ -44,7 +44,7 @@ impl QuarantineQuery {
     /// Observations of residents of your jurisdiction, newest first.
     #[graphql(
         visible = "super::visibility::query_quarantines",
-        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1"
+        complexity = "super::limits::list_cost(first, child_complexity, 1)"
     )]
     async fn quarantines(
         &self,
@@ -270,7 +270,7 @@ impl Quarantine {
     /// Checks recorded during this observation, latest first.
     #[graphql(
         visible = "super::visibility::person_health_checks",
-        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity"
+        complexity = "super::limits::list_cost(first, child_complexity, 0)"
     )]
     async fn health_checks(
         &self,

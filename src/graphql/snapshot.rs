@@ -30,7 +30,7 @@ impl SnapshotQuery {
     /// changed since the snapshot began is left to the feed. `types` narrows the kinds; by
     /// default every kind you may read. A snapshot older than what the change log keeps is
     /// refused with SNAPSHOT_REQUIRED: start a new one.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "super::limits::list_cost(first, child_complexity, 1)")]
     async fn snapshot(
         &self,
         ctx: &Context<'_>,

@@ -20,6 +20,7 @@ pub fn cost(from: NaiveDate, to: NaiveDate, by_child: bool, child_complexity: us
     let per_day = if by_child { 30 } else { 1 };
     days.saturating_mul(per_day)
         .saturating_add(child_complexity)
+        .min(1 << 32)
 }
 
 #[derive(Default)]

@@ -41,7 +41,7 @@ impl TaskQuery {
     /// newest first. The command reads every task touching its jurisdiction.
     #[graphql(
         visible = "super::visibility::query_tasks",
-        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1"
+        complexity = "super::limits::list_cost(first, child_complexity, 1)"
     )]
     async fn tasks(
         &self,

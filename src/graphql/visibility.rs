@@ -93,6 +93,7 @@ visible_fns! {
     person_quarantines => "Person.quarantines",
     person_health_checks => "Person.healthChecks",
     person_lab_tests => "Person.labTests",
+    person_purge_at => "Person.purgeAt",
     query_cases => "Query.cases",
     query_transmission_chain => "Query.transmissionChain",
     mutation_report_case => "Mutation.reportCase",
@@ -145,6 +146,8 @@ visible_fns! {
     change_checkpoint_entry => "Change.checkpointEntry",
     change_task => "Change.task",
     change_alert => "Change.alert",
+    query_stand_downs => "Query.standDowns",
+    mutation_stand_down => "Mutation.standDown",
 }
 
 /// Rejects, before validation, any selection of a coordinate the principal may not see,

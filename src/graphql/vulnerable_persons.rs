@@ -38,7 +38,7 @@ impl VulnerableQuery {
     /// bringing supplies.
     #[graphql(
         visible = "super::visibility::query_vulnerable_persons",
-        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1"
+        complexity = "super::limits::list_cost(first, child_complexity, 1)"
     )]
     async fn vulnerable_persons(
         &self,

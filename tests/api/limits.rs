@@ -251,3 +251,24 @@ async fn a_request_past_its_time_budget_gets_unavailable_and_nothing_hangs() {
         .unwrap();
     assert_eq!(health.status().as_u16(), 200);
 }
+
+#[tokio::test]
+async fn a_huge_first_at_every_level_is_refused_as_too_complex_not_overflowed() {
+    // Found by schemathesis: `first` near i32::MAX on nested lists overflowed the complexity
+    // arithmetic (a panic in a debug build).
+    let app = spawn_app().await;
+    let token = app.token(Agency::Health, Role::Operator, "DEMO");
+    let response = app
+        .gql(
+            &token,
+            "query($n: Int) { persons(first: $n) { edges { node {
+                cases(first: $n) { id contacts(first: $n) { id person { exposures(first: $n) { id } } } }
+                healthChecks(first: $n) { id } } } } }",
+            json!({ "n": i32::MAX }),
+        )
+        .await;
+    assert_eq!(error_code(&response), Some("LIMIT_EXCEEDED"), "{response}");
+    // The server is still there.
+    let me = app.gql(&token, "{ me { agency } }", json!({})).await;
+    assert_eq!(me["data"]["me"]["agency"], "HEALTH", "{me}");
+}

@@ -38,6 +38,7 @@ mod persisted;
 mod persons;
 mod process;
 mod readme;
+mod retention;
 mod schema;
 mod snapshot;
 mod startup;

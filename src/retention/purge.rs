@@ -1,0 +1,452 @@
+//! The purge (数据清除): what the policy says has had its time goes, in bounded batches, each its
+//! own short transaction, so that traffic is never held behind it; then one audit event names
+//! the run and its counts.
+//!
+//! - health checks and checkpoint passages of people never a case or a contact, past their
+//!   period and their jurisdiction's stand-down: deleted, with the alerts they raised;
+//! - persons registered only for the emergency, past the period after the stand-down:
+//!   anonymized (the row and its grid stay, so every count built on it stays); the free-text
+//!   notes of their observations and tasks go too; the change feed carries the change;
+//! - audit events past the audit period: the record ids and reason go, who did what stays.
+//!
+//! A person under a legal hold (`policy::HOLDS`) keeps everything. Daily reports, cases and
+//! contacts are never touched. The instants each record goes are the `purgeAt` the operators
+//! read (`purge_at`); both come from `rules`.
+
+use chrono::{DateTime, Utc};
+use entity::{
+    alert, audit_event, checkpoint_entry, health_check, person, quarantine, stand_down, task,
+    Agency, Role,
+};
+use sea_orm::{
+    sea_query::{Expr, ExprTrait},
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, JoinType,
+    QueryFilter, QuerySelect, RelationTrait, Statement, TransactionTrait, Value,
+};
+use serde::Serialize;
+
+use super::{
+    rules::{self, StandDowns, ANONYMIZED_NAME},
+    Periods,
+};
+use crate::{
+    db::begin_write,
+    error::{AppError, AppResult},
+    state::AppState,
+};
+
+/// Who the audit trail names for a purge.
+pub const SUBJECT: &str = "lianfang-retention";
+/// The operation and entity type of a purge's audit event.
+pub const OPERATION: &str = "purge";
+pub const ENTITY_TYPE: &str = "Retention";
+
+/// What one run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Counts {
+    pub health_checks_deleted: u64,
+    pub checkpoint_entries_deleted: u64,
+    pub alerts_deleted: u64,
+    pub persons_anonymized: u64,
+    pub audit_events_unlinked: u64,
+    /// Statements that changed rows: one per batch of each kind.
+    pub batches: u64,
+}
+
+impl Counts {
+    pub fn is_empty(&self) -> bool {
+        self.health_checks_deleted
+            + self.checkpoint_entries_deleted
+            + self.persons_anonymized
+            + self.audit_events_unlinked
+            == 0
+    }
+}
+
+/// Purges what is due at `now` (the server passes the current instant; tests pass a later one
+/// to see what a schedule does). Returns the counts; files one audit event when anything went.
+#[tracing::instrument(skip(state))]
+pub async fn run(state: &AppState, now: DateTime<Utc>) -> AppResult<Counts> {
+    let db = &state.db;
+    let periods = &state.settings.retention;
+    let stand_downs = StandDowns::load(db).await?;
+    let mut counts = Counts::default();
+    while let Some(n) = health_checks(db, &stand_downs, periods, now, &mut counts).await? {
+        if n < periods.batch_rows {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    while let Some(n) = checkpoint_entries(db, &stand_downs, periods, now, &mut counts).await? {
+        if n < periods.batch_rows {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    while let Some(n) = persons(db, &stand_downs, periods, now, &mut counts).await? {
+        if n < periods.batch_rows {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    while let Some(n) = audit_events(db, periods, now, &mut counts).await? {
+        if n < periods.batch_rows {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    if !counts.is_empty() {
+        file(db, &counts, now).await?;
+    }
+    Ok(counts)
+}
+
+/// Whether this batch may run: on PostgreSQL several server instances purge on the same
+/// schedule, and a transaction-scoped advisory lock lets one batch run at a time, so that two
+/// never pick the same rows (the other instance's run ends, finding the lock taken). SQLite's
+/// `BEGIN IMMEDIATE` already serializes writers.
+async fn alone(txn: &impl ConnectionTrait) -> AppResult<bool> {
+    if txn.get_database_backend() != DbBackend::Postgres {
+        return Ok(true);
+    }
+    let row = txn
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!("SELECT pg_try_advisory_xact_lock({LOCK_KEY}) AS got"),
+        ))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<bool>("", "got"))
+        .transpose()?
+        .unwrap_or(false))
+}
+
+/// The advisory lock of the purge ("PURGE" in ASCII).
+const LOCK_KEY: i64 = 0x0050_5552_4745;
+
+fn count(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
+
+/// One batch of health checks; `None` when there was nothing to delete.
+async fn health_checks(
+    db: &DatabaseConnection,
+    stand_downs: &StandDowns,
+    periods: &Periods,
+    now: DateTime<Utc>,
+    counts: &mut Counts,
+) -> AppResult<Option<u64>> {
+    let txn = begin_write(db).await?;
+    if !alone(&txn).await? {
+        // Ended here, not on drop: a dropped transaction's ROLLBACK waits for its
+        // connection's next use, and would hold the lock (or the write lock) until then.
+        txn.rollback().await?;
+        return Ok(None);
+    }
+    let ids: Vec<i64> = health_check::Entity::find()
+        .select_only()
+        .column(health_check::Column::Id)
+        .join(JoinType::InnerJoin, health_check::Relation::Person.def())
+        .filter(health_check::Column::MeasuredAt.lte(now - periods.health_check))
+        .filter(stand_downs.covers(person::Column::ResidencePath, now))
+        .filter(rules::purgeable_person())
+        .limit(periods.batch_rows)
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    if ids.is_empty() {
+        txn.rollback().await?;
+        return Ok(None);
+    }
+    counts.alerts_deleted += raised_by(&txn, "HealthCheck", &ids).await?;
+    counts.health_checks_deleted += health_check::Entity::delete_many()
+        .filter(health_check::Column::Id.is_in(ids.iter().copied()))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    txn.commit().await?;
+    counts.batches += 1;
+    Ok(Some(count(ids.len())))
+}
+
+/// One batch of checkpoint passages.
+async fn checkpoint_entries(
+    db: &DatabaseConnection,
+    stand_downs: &StandDowns,
+    periods: &Periods,
+    now: DateTime<Utc>,
+    counts: &mut Counts,
+) -> AppResult<Option<u64>> {
+    let txn = begin_write(db).await?;
+    if !alone(&txn).await? {
+        // Ended here, not on drop: a dropped transaction's ROLLBACK waits for its
+        // connection's next use, and would hold the lock (or the write lock) until then.
+        txn.rollback().await?;
+        return Ok(None);
+    }
+    let ids: Vec<i64> = checkpoint_entry::Entity::find()
+        .select_only()
+        .column(checkpoint_entry::Column::Id)
+        .join(JoinType::LeftJoin, checkpoint_entry::Relation::Person.def())
+        .filter(checkpoint_entry::Column::PassedAt.lte(now - periods.checkpoint_entry))
+        .filter(stand_downs.covers(checkpoint_entry::Column::OrgPath, now))
+        .filter(
+            Condition::any()
+                .add(checkpoint_entry::Column::DestinationPath.is_null())
+                .add(stand_downs.covers(checkpoint_entry::Column::DestinationPath, now)),
+        )
+        .filter(
+            Condition::any()
+                .add(checkpoint_entry::Column::PersonId.is_null())
+                .add(rules::purgeable_person()),
+        )
+        .limit(periods.batch_rows)
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    if ids.is_empty() {
+        txn.rollback().await?;
+        return Ok(None);
+    }
+    counts.alerts_deleted += raised_by(&txn, "CheckpointEntry", &ids).await?;
+    counts.checkpoint_entries_deleted += checkpoint_entry::Entity::delete_many()
+        .filter(checkpoint_entry::Column::Id.is_in(ids.iter().copied()))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    txn.commit().await?;
+    counts.batches += 1;
+    Ok(Some(count(ids.len())))
+}
+
+/// Deletes the alerts that records of `entity_type` raised.
+async fn raised_by(txn: &impl ConnectionTrait, entity_type: &str, ids: &[i64]) -> AppResult<u64> {
+    Ok(alert::Entity::delete_many()
+        .filter(alert::Column::EntityType.eq(entity_type))
+        .filter(alert::Column::EntityId.is_in(ids.iter().copied()))
+        .exec(txn)
+        .await?
+        .rows_affected)
+}
+
+/// One batch of persons to anonymize.
+async fn persons(
+    db: &DatabaseConnection,
+    stand_downs: &StandDowns,
+    periods: &Periods,
+    now: DateTime<Utc>,
+    counts: &mut Counts,
+) -> AppResult<Option<u64>> {
+    let txn = begin_write(db).await?;
+    if !alone(&txn).await? {
+        // Ended here, not on drop: a dropped transaction's ROLLBACK waits for its
+        // connection's next use, and would hold the lock (or the write lock) until then.
+        txn.rollback().await?;
+        return Ok(None);
+    }
+    let ids: Vec<i64> = person::Entity::find()
+        .select_only()
+        .column(person::Column::Id)
+        .filter(stand_downs.covers(person::Column::ResidencePath, now - periods.person))
+        .filter(person::Column::Vulnerabilities.eq(0))
+        .filter(person::Column::Name.ne(ANONYMIZED_NAME))
+        .filter(rules::purgeable_person())
+        .limit(periods.batch_rows)
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    if ids.is_empty() {
+        txn.rollback().await?;
+        return Ok(None);
+    }
+    let nothing = |v: Value| Expr::value(v);
+    counts.persons_anonymized += person::Entity::update_many()
+        .col_expr(person::Column::Name, Expr::value(ANONYMIZED_NAME))
+        .col_expr(person::Column::DocumentType, nothing(Value::String(None)))
+        .col_expr(person::Column::DocumentNumber, nothing(Value::String(None)))
+        .col_expr(person::Column::BirthDate, nothing(Value::ChronoDate(None)))
+        .col_expr(person::Column::Phone, nothing(Value::String(None)))
+        .col_expr(person::Column::Address, nothing(Value::String(None)))
+        .col_expr(
+            person::Column::VulnerabilityNote,
+            nothing(Value::String(None)),
+        )
+        .col_expr(person::Column::HeldForId, nothing(Value::BigInt(None)))
+        .col_expr(
+            person::Column::Version,
+            Expr::col(person::Column::Version).add(1),
+        )
+        .col_expr(person::Column::UpdatedAt, Expr::value(now))
+        .filter(person::Column::Id.is_in(ids.iter().copied()))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    // Free text written about them elsewhere goes with their identity.
+    quarantine::Entity::update_many()
+        .col_expr(quarantine::Column::ReasonNote, nothing(Value::String(None)))
+        .col_expr(quarantine::Column::EndNote, nothing(Value::String(None)))
+        .col_expr(quarantine::Column::Needs, nothing(Value::String(None)))
+        .col_expr(
+            quarantine::Column::ReleaseNoticeNo,
+            nothing(Value::String(None)),
+        )
+        .filter(quarantine::Column::PersonId.is_in(ids.iter().copied()))
+        .exec(&txn)
+        .await?;
+    task::Entity::update_many()
+        .col_expr(task::Column::Note, nothing(Value::String(None)))
+        .col_expr(task::Column::OutcomeNote, nothing(Value::String(None)))
+        .filter(task::Column::PersonId.is_in(ids.iter().copied()))
+        .exec(&txn)
+        .await?;
+    // Partner systems following the feed get the anonymized record and overwrite theirs.
+    crate::events::change_log::append(&txn, "Person", &ids, OPERATION).await?;
+    txn.commit().await?;
+    counts.batches += 1;
+    Ok(Some(count(ids.len())))
+}
+
+/// One batch of audit events to unlink from the records they name.
+async fn audit_events(
+    db: &DatabaseConnection,
+    periods: &Periods,
+    now: DateTime<Utc>,
+    counts: &mut Counts,
+) -> AppResult<Option<u64>> {
+    let txn = db.begin().await?;
+    if !alone(&txn).await? {
+        // Ended here, not on drop: a dropped transaction's ROLLBACK waits for its
+        // connection's next use, and would hold the lock (or the write lock) until then.
+        txn.rollback().await?;
+        return Ok(None);
+    }
+    let ids: Vec<i64> = audit_event::Entity::find()
+        .select_only()
+        .column(audit_event::Column::Id)
+        .filter(audit_event::Column::At.lte(now - periods.audit))
+        .filter(
+            Condition::any()
+                .add(audit_event::Column::EntityId.is_not_null())
+                .add(audit_event::Column::EntityIds.is_not_null())
+                .add(audit_event::Column::Reason.is_not_null()),
+        )
+        .limit(periods.batch_rows)
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    if ids.is_empty() {
+        txn.rollback().await?;
+        return Ok(None);
+    }
+    counts.audit_events_unlinked += audit_event::Entity::update_many()
+        .col_expr(
+            audit_event::Column::EntityId,
+            Expr::value(Value::BigInt(None)),
+        )
+        .col_expr(
+            audit_event::Column::EntityIds,
+            Expr::value(Value::Json(None)),
+        )
+        .col_expr(
+            audit_event::Column::Reason,
+            Expr::value(Value::String(None)),
+        )
+        .filter(audit_event::Column::Id.is_in(ids.iter().copied()))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    txn.commit().await?;
+    counts.batches += 1;
+    Ok(Some(count(ids.len())))
+}
+
+/// The run's one audit event: who (the retention job), when, and the counts as its reason.
+/// Filed under the unit that holds every stand-down, so that its auditors see it.
+async fn file(db: &DatabaseConnection, counts: &Counts, now: DateTime<Utc>) -> AppResult<()> {
+    let paths: Vec<String> = stand_down::Entity::find()
+        .select_only()
+        .column(stand_down::Column::OrgPath)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let reason = serde_json::to_string(counts)
+        .map_err(|_| AppError::internal("purge counts could not be written"))?;
+    audit_event::Entity::insert(audit_event::ActiveModel {
+        at: Set(Utc::now()),
+        subject: Set(SUBJECT.to_owned()),
+        agency: Set(Agency::Command),
+        role: Set(Role::Admin),
+        actor_path: Set(common_unit(&paths)),
+        operation: Set(OPERATION.to_owned()),
+        entity_type: Set(ENTITY_TYPE.to_owned()),
+        entity_id: Set(None),
+        entity_ids: Set(None),
+        reason: Set(Some(reason)),
+        grant_id: Set(None),
+        request_id: Set(format!("purge-{}", now.timestamp())),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// The deepest unit containing every path (`/1/4/` and `/1/5/7/` → `/1/`); `/` when none.
+fn common_unit(paths: &[String]) -> String {
+    let Some(first) = paths.first() else {
+        return "/".to_owned();
+    };
+    let mut common: &str = first;
+    for path in &paths[1..] {
+        while !path.starts_with(common) {
+            let trimmed = common.trim_end_matches('/');
+            common = match trimmed.rfind('/') {
+                Some(i) => &common[..=i],
+                None => "/",
+            };
+            if common == "/" {
+                break;
+            }
+        }
+    }
+    common.to_owned()
+}
+
+/// Purges every PURGE_EVERY_MINUTES while the server runs (never, when zero). The first run
+/// waits a full period, so that starting a server costs no statement beyond its own.
+pub fn keep(state: std::sync::Arc<AppState>) {
+    let minutes = state.settings.retention.purge_every_minutes;
+    if minutes == 0 {
+        return;
+    }
+    tokio::spawn(async move {
+        let every = std::time::Duration::from_secs(u64::from(minutes) * 60);
+        let mut ticks = tokio::time::interval(every);
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            match run(&state, Utc::now()).await {
+                Ok(counts) if counts.is_empty() => {}
+                Ok(counts) => tracing::info!(?counts, "purged what the retention policy retires"),
+                Err(err) => tracing::warn!(code = err.code(), "could not purge"),
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::common_unit;
+
+    #[test]
+    fn a_run_is_filed_under_the_unit_that_holds_every_stand_down() {
+        let paths = |p: &[&str]| p.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(common_unit(&paths(&["/1/4/"])), "/1/4/");
+        assert_eq!(common_unit(&paths(&["/1/4/", "/1/5/7/"])), "/1/");
+        assert_eq!(common_unit(&paths(&["/1/4/17/", "/1/4/"])), "/1/4/");
+        assert_eq!(common_unit(&paths(&["/1/", "/2/"])), "/");
+        assert_eq!(common_unit(&[]), "/");
+    }
+}

@@ -1,0 +1,682 @@
+//! When the emergency ends (PIPL art. 47): the command stands the response down, every record
+//! operators read says when it goes (`purgeAt`), and the purge takes exactly that, on
+//! schedule, in its jurisdiction only; a legal hold survives it; the statistics of record
+//! stay; the audit trail answers "who saw this person" for its period and then holds no link
+//! to them. The purge runs as `retention::purge::run(state, now)`, with `now` moved forward
+//! to see what the schedule does. A change-feed cursor older than the change log's window gets
+//! SNAPSHOT_REQUIRED: `snapshot::a_cursor_older_than_the_log_keeps_is_told_to_take_a_new_snapshot`.
+
+use chrono::{DateTime, Duration, Utc};
+use entity::{Agency, Role};
+use lianfang::retention::{
+    policy,
+    purge::{self, Counts},
+    rules::ANONYMIZED_NAME,
+};
+use sea_orm::ConnectionTrait;
+use serde_json::{json, Value};
+
+use crate::{
+    fixtures::{self, COMMUNITY, GRID},
+    helpers::{assert_ok, error_code, is_invisible, spawn_app, TestApp},
+};
+
+/// The district the tests stand down; COMMUNITY and GRID lie in it.
+const DISTRICT: &str = "DEMO-01";
+/// A checkpoint unit inside DISTRICT.
+const CHECKPOINT_UNIT: &str = "DEMO-01-01";
+const OTHER_DISTRICT: &str = "DEMO-02";
+const OTHER_COMMUNITY: &str = "DEMO-02-01-01";
+const OTHER_GRID: &str = "DEMO-02-01-01-01";
+
+const STAND_DOWN: &str = "mutation($u: String, $n: String) { standDown(orgUnit: $u, note: $n) {
+    id orgUnit { code } declaredAt declaredBy declaredByAgency note } }";
+const PERSON: &str = "query($id: ID!) { person(id: $id) { id name phone address documentNumber
+    purgeAt healthChecks { id measuredAt purgeAt } } }";
+const CHECKS: &str = "mutation($c: [HealthCheckInput!]!) { recordHealthChecks(checks: $c) {
+    status error { code message } check { id measuredAt purgeAt } } }";
+const ENTRIES: &str =
+    "mutation($e: [CheckpointEntryInput!]!) { recordCheckpointEntries(entries: $e) {
+    status error { code message } entry { id passedAt purgeAt } } }";
+
+fn instant(value: &Value) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(
+        value
+            .as_str()
+            .unwrap_or_else(|| panic!("not an instant: {value}")),
+    )
+    .unwrap_or_else(|e| panic!("{value}: {e}"))
+    .with_timezone(&Utc)
+}
+
+async fn data(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
+    let response = app.gql(token, query, variables).await;
+    assert_ok(&response);
+    response["data"].clone()
+}
+
+/// Runs the purge as if it were `now`; checks that a run which purged anything filed exactly
+/// one audit event, and one which purged nothing filed none.
+async fn purge_at(app: &TestApp, now: DateTime<Utc>) -> Counts {
+    let runs = "SELECT COUNT(*) FROM audit_event WHERE operation = 'purge' AND subject = 'lianfang-retention'";
+    let before = app.count(runs).await;
+    let counts = purge::run(&app.state, now).await.expect("purge");
+    let filed = app.count(runs).await - before;
+    assert_eq!(filed, i64::from(!counts.is_empty()), "{counts:?}");
+    counts
+}
+
+fn health(app: &TestApp) -> String {
+    app.token(Agency::Health, Role::Operator, "DEMO")
+}
+
+fn command(app: &TestApp) -> String {
+    app.token(Agency::Command, Role::Operator, "DEMO")
+}
+
+async fn person(app: &TestApp, id: &str) -> Value {
+    data(app, &health(app), PERSON, json!({ "id": id })).await["person"].clone()
+}
+
+/// Records a check of `person` measured `days_ago`, by a community operator of `community`.
+async fn check(app: &TestApp, community: &str, person: &str, key: &str, days_ago: i64) -> Value {
+    let worker = app.token(Agency::Community, Role::Operator, community);
+    let d = data(
+        app,
+        &worker,
+        CHECKS,
+        json!({ "c": [{ "idempotencyKey": key, "person": person,
+            "measuredAt": Utc::now() - Duration::days(days_ago), "temperature": 36.6 }] }),
+    )
+    .await;
+    let result = &d["recordHealthChecks"][0];
+    assert_eq!(result["status"], "RECORDED", "{d}");
+    result["check"].clone()
+}
+
+/// Records a passage of `person` at a checkpoint of DISTRICT, `days_ago`.
+async fn passage(app: &TestApp, person: &str, key: &str, days_ago: i64) -> Value {
+    let police = app.token(Agency::Police, Role::Operator, DISTRICT);
+    let d = data(
+        app,
+        &police,
+        ENTRIES,
+        json!({ "e": [{ "idempotencyKey": key, "checkpointName": "G60 云州东收费站",
+            "checkpoint": CHECKPOINT_UNIT, "direction": "INBOUND", "person": person,
+            "passedAt": Utc::now() - Duration::days(days_ago) }] }),
+    )
+    .await;
+    let result = &d["recordCheckpointEntries"][0];
+    assert_eq!(result["status"], "RECORDED", "{d}");
+    result["entry"].clone()
+}
+
+async fn rows(app: &TestApp, table: &str, id: &str) -> i64 {
+    app.count(&format!("SELECT COUNT(*) FROM {table} WHERE id = {id}"))
+        .await
+}
+
+async fn stand_down(app: &TestApp, unit: &str) -> DateTime<Utc> {
+    let d = data(
+        app,
+        &command(app),
+        STAND_DOWN,
+        json!({ "u": unit, "n": "疫情应急响应终止" }),
+    )
+    .await;
+    assert_eq!(d["standDown"]["orgUnit"]["code"], unit);
+    instant(&d["standDown"]["declaredAt"])
+}
+
+#[tokio::test]
+async fn only_command_operators_stand_down_and_only_in_their_jurisdiction() {
+    let app = spawn_app().await;
+    for token in [
+        app.token(Agency::Health, Role::Operator, "DEMO"),
+        app.token(Agency::Community, Role::Operator, COMMUNITY),
+        app.token(Agency::Command, Role::Analyst, "DEMO"),
+        app.token(Agency::Command, Role::Admin, "DEMO"),
+    ] {
+        let r = app.gql(&token, STAND_DOWN, json!({ "u": DISTRICT })).await;
+        assert!(is_invisible(&r), "{r}");
+    }
+    let elsewhere = app.token(Agency::Command, Role::Operator, OTHER_DISTRICT);
+    let r = app
+        .gql(&elsewhere, STAND_DOWN, json!({ "u": DISTRICT }))
+        .await;
+    assert_eq!(error_code(&r), Some("FORBIDDEN"), "{r}");
+
+    let first = data(
+        &app,
+        &command(&app),
+        STAND_DOWN,
+        json!({ "u": DISTRICT, "n": "终止" }),
+    )
+    .await;
+    assert_eq!(first["standDown"]["declaredByAgency"], "COMMAND");
+    // Declaring again answers with the first declaration, and writes nothing.
+    let again = data(&app, &command(&app), STAND_DOWN, json!({ "u": DISTRICT })).await;
+    assert_eq!(again["standDown"], first["standDown"]);
+    assert_eq!(app.count("SELECT COUNT(*) FROM stand_down").await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_event WHERE operation = 'mutation standDown'")
+            .await,
+        1
+    );
+    // Operators of every agency below it see it; a unit beside it does not.
+    let list = "{ standDowns(first: 10) { edges { node { orgUnit { code } note } } } }";
+    let community = app.token(Agency::Community, Role::Operator, COMMUNITY);
+    let seen = data(&app, &community, list, json!({})).await;
+    assert_eq!(
+        seen["standDowns"]["edges"][0]["node"],
+        json!({ "orgUnit": { "code": DISTRICT }, "note": "终止" })
+    );
+    let beside = app.token(Agency::Police, Role::Operator, OTHER_DISTRICT);
+    let none = data(&app, &beside, list, json!({})).await;
+    assert_eq!(none["standDowns"]["edges"], json!([]));
+}
+
+#[tokio::test]
+async fn a_persons_purge_date_is_only_for_those_who_may_know_whether_they_are_a_case_or_contact() {
+    let app = spawn_app().await;
+    stand_down(&app, DISTRICT).await;
+    let query = "{ persons(first: 1) { edges { node { name purgeAt } } } }";
+    // A null purgeAt after the stand-down means "kept": a case or a contact.
+    for token in [
+        command(&app),
+        app.token(Agency::CivilAffairs, Role::Operator, CHECKPOINT_UNIT),
+        app.token(Agency::Health, Role::Analyst, "DEMO"),
+    ] {
+        let r = app.gql(&token, query, json!({})).await;
+        assert!(is_invisible(&r), "{r}");
+    }
+    for token in [
+        health(&app),
+        app.token(Agency::Police, Role::Operator, DISTRICT),
+        app.token(Agency::Community, Role::Operator, COMMUNITY),
+    ] {
+        data(&app, &token, query, json!({})).await;
+    }
+
+    // Police of another district record a resident of DISTRICT passing their checkpoint, by
+    // the document they carry: the entry's purge date is not theirs to read, as it would say
+    // whether the traveller is a case or a contact.
+    let traveller = fixtures::register(&app, 861, "陈宇航", GRID).await;
+    stand_down(&app, OTHER_DISTRICT).await;
+    let police = app.token(Agency::Police, Role::Operator, OTHER_DISTRICT);
+    let recorded = data(
+        &app,
+        &police,
+        ENTRIES,
+        json!({ "e": [{ "idempotencyKey": "far-1", "checkpointName": "G60 云州西收费站",
+            "checkpoint": "DEMO-02-01", "direction": "INBOUND",
+            "traveller": { "name": traveller.name, "documentNumber": traveller.document },
+            "passedAt": Utc::now() - Duration::days(1) }] }),
+    )
+    .await;
+    let entry = &recorded["recordCheckpointEntries"][0];
+    assert_eq!(entry["status"], "RECORDED", "{recorded}");
+    assert_eq!(entry["entry"]["purgeAt"], Value::Null, "{recorded}");
+    let id = entry["entry"]["id"].clone();
+    let as_health = data(
+        &app,
+        &health(&app),
+        "{ checkpointEntries(first: 50) { edges { node { id purgeAt } } } }",
+        json!({}),
+    )
+    .await;
+    let seen = as_health["checkpointEntries"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["id"] == id)
+        .unwrap_or_else(|| panic!("{as_health}"))
+        .clone();
+    assert!(!seen["node"]["purgeAt"].is_null(), "{seen}");
+}
+
+#[tokio::test]
+async fn a_stood_down_jurisdiction_is_purged_on_schedule_and_nothing_else_is() {
+    let app = spawn_app().await;
+    let inside = fixtures::register(&app, 801, "赵晓明", GRID).await;
+    let outside = fixtures::register(&app, 802, "钱丽华", OTHER_GRID).await;
+    let inside_check = check(&app, COMMUNITY, &inside.id, "r-in-1", 2).await;
+    let outside_check = check(&app, OTHER_COMMUNITY, &outside.id, "r-out-1", 2).await;
+    let entry = passage(&app, &inside.id, "r-pass-1", 3).await;
+    // A traveller never registered, passing the same day: their details go with the passage.
+    let police = app.token(Agency::Police, Role::Operator, DISTRICT);
+    let stranger = data(
+        &app,
+        &police,
+        ENTRIES,
+        json!({ "e": [{ "idempotencyKey": "r-pass-2", "checkpointName": "G60 云州东收费站",
+            "checkpoint": CHECKPOINT_UNIT, "direction": "INBOUND",
+            "traveller": { "name": "过路人", "documentNumber": fixtures::resident_id(809), "phone": "13700000809" },
+            "passedAt": Utc::now() - Duration::days(3) }] }),
+    )
+    .await;
+    let stranger_id = stranger["recordCheckpointEntries"][0]["entry"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{stranger}"))
+        .to_owned();
+
+    // While the response goes on, nothing has a purge date.
+    assert_eq!(inside_check["purgeAt"], Value::Null);
+    assert_eq!(entry["purgeAt"], Value::Null);
+    assert_eq!(person(&app, &inside.id).await["purgeAt"], Value::Null);
+    let before = purge_at(&app, Utc::now() + Duration::days(400)).await;
+    assert!(before.is_empty(), "{before:?}");
+
+    let declared = stand_down(&app, DISTRICT).await;
+    let periods = &app.state.settings.retention;
+    let view = person(&app, &inside.id).await;
+    let person_due = instant(&view["purgeAt"]);
+    assert_eq!(person_due, declared + periods.person);
+    let check_due = instant(&view["healthChecks"][0]["purgeAt"]);
+    assert_eq!(
+        check_due,
+        instant(&inside_check["measuredAt"]) + periods.health_check
+    );
+    let listed = data(
+        &app,
+        &police,
+        "query($u: String) { checkpointEntries(first: 10, filter: { orgUnit: $u }) { edges { node { id purgeAt } } } }",
+        json!({ "u": CHECKPOINT_UNIT }),
+    )
+    .await;
+    let node = &listed["checkpointEntries"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["id"] == entry["id"])
+        .unwrap_or_else(|| panic!("{listed}"))["node"];
+    let entry_due = instant(&node["purgeAt"]);
+    assert_eq!(
+        entry_due,
+        instant(&entry["passedAt"]) + periods.checkpoint_entry
+    );
+    // Beside the stood-down district the clock does not run.
+    let beside = person(&app, &outside.id).await;
+    assert_eq!(beside["purgeAt"], Value::Null);
+    assert_eq!(beside["healthChecks"][0]["purgeAt"], Value::Null);
+
+    // A moment before each date nothing of it goes; at the date it does.
+    let entry_id = entry["id"].as_str().unwrap();
+    let check_id = inside_check["id"].as_str().unwrap();
+    purge_at(&app, entry_due - Duration::seconds(1)).await;
+    assert_eq!(rows(&app, "checkpoint_entry", entry_id).await, 1);
+    assert_eq!(rows(&app, "checkpoint_entry", &stranger_id).await, 1);
+    purge_at(&app, entry_due).await;
+    assert_eq!(rows(&app, "checkpoint_entry", entry_id).await, 0);
+    assert_eq!(rows(&app, "health_check", check_id).await, 1);
+    purge_at(&app, check_due).await;
+    assert_eq!(rows(&app, "health_check", check_id).await, 0);
+    assert_eq!(rows(&app, "checkpoint_entry", &stranger_id).await, 0);
+    assert_eq!(person(&app, &inside.id).await["name"], inside.name);
+
+    let counts = purge_at(&app, person_due).await;
+    assert!(counts.persons_anonymized >= 1, "{counts:?}");
+    let gone = person(&app, &inside.id).await;
+    assert_eq!(
+        (
+            &gone["name"],
+            &gone["phone"],
+            &gone["address"],
+            &gone["documentNumber"],
+            &gone["purgeAt"]
+        ),
+        (
+            &json!(ANONYMIZED_NAME),
+            &Value::Null,
+            &Value::Null,
+            &Value::Null,
+            &Value::Null
+        )
+    );
+
+    // Nothing outside the district was touched, whatever the date.
+    purge_at(&app, Utc::now() + Duration::days(400)).await;
+    let kept = person(&app, &outside.id).await;
+    assert_eq!(kept["name"], outside.name);
+    assert_eq!(kept["phone"], outside.phone);
+    assert_eq!(
+        rows(&app, "health_check", outside_check["id"].as_str().unwrap()).await,
+        1
+    );
+    let anonymized_outside = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM person WHERE name = '{ANONYMIZED_NAME}' AND residence_path NOT LIKE \
+             (SELECT path FROM org_unit WHERE code = '{DISTRICT}') || '%'"
+        ))
+        .await;
+    assert_eq!(anonymized_outside, 0);
+}
+
+#[tokio::test]
+async fn a_legal_hold_survives_the_purge_and_its_release_lets_the_clock_run() {
+    let app = spawn_app().await;
+    let enforced = fixtures::register(&app, 811, "孙志强", GRID).await;
+    let case = fixtures::register(&app, 812, "李秀英", GRID).await;
+    let enforced_check = check(&app, COMMUNITY, &enforced.id, "h-1", 5).await;
+    let case_check = check(&app, COMMUNITY, &case.id, "h-2", 5).await;
+    let task = data(
+        &app,
+        &health(&app),
+        "mutation($i: CreateTaskInput!) { createTask(input: $i) { id version } }",
+        json!({ "i": { "kind": "ENFORCE_ISOLATION", "person": enforced.id, "toAgency": "POLICE",
+            "note": "拒不配合居家隔离" } }),
+    )
+    .await;
+    data(
+        &app,
+        &health(&app),
+        "mutation($p: ID!) { reportCase(input: { person: { id: $p }, classification: CONFIRMED }) { id } }",
+        json!({ "p": case.id }),
+    )
+    .await;
+    stand_down(&app, DISTRICT).await;
+
+    let far = Utc::now() + Duration::days(400);
+    purge_at(&app, far).await;
+    for (who, check) in [(&enforced, &enforced_check), (&case, &case_check)] {
+        let view = person(&app, &who.id).await;
+        assert_eq!(view["name"], who.name, "{view}");
+        assert_eq!(view["purgeAt"], Value::Null, "{view}");
+        assert_eq!(view["healthChecks"][0]["purgeAt"], Value::Null, "{view}");
+        assert_eq!(
+            rows(&app, "health_check", check["id"].as_str().unwrap()).await,
+            1
+        );
+    }
+
+    // The enforcement is called off: the hold ends and the clock runs; the case stays kept.
+    data(
+        &app,
+        &health(&app),
+        "mutation($id: ID!, $v: Int!) { cancelTask(id: $id, expectedVersion: $v) { status } }",
+        json!({ "id": task["createTask"]["id"], "v": task["createTask"]["version"] }),
+    )
+    .await;
+    assert!(!person(&app, &enforced.id).await["purgeAt"].is_null());
+    purge_at(&app, far).await;
+    assert_eq!(person(&app, &enforced.id).await["name"], ANONYMIZED_NAME);
+    assert_eq!(
+        rows(&app, "health_check", enforced_check["id"].as_str().unwrap()).await,
+        0
+    );
+    assert_eq!(person(&app, &case.id).await["name"], case.name);
+}
+
+#[tokio::test]
+async fn the_statistics_of_record_are_the_same_before_and_after_the_purge() {
+    let app = spawn_app().await;
+    let returnee = fixtures::register(&app, 821, "周文静", GRID).await;
+    check(&app, COMMUNITY, &returnee.id, "s-1", 1).await;
+    check(&app, COMMUNITY, &returnee.id, "s-2", 1).await;
+    let day = (Utc::now() - Duration::days(1))
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .date_naive();
+    let worker = app.token(Agency::Community, Role::Operator, COMMUNITY);
+    let confirm = crate::daily_reports::confirm_mutation();
+    data(
+        &app,
+        &worker,
+        &confirm,
+        json!({ "u": COMMUNITY, "d": day, "n": "平安无事" }),
+    )
+    .await;
+    let report = crate::daily_reports::report_query();
+    let stats = "query($d: NaiveDate!) { statistics(orgUnit: \"DEMO\", from: $d, to: $d) {
+        totals { newConfirmed cumulativeConfirmed contactsTraced activeQuarantines fevers } } }";
+    let analyst = app.token(Agency::Command, Role::Operator, "DEMO");
+    let read = |query: String, token: String, vars: Value| {
+        let app = &app;
+        async move { data(app, &token, &query, vars).await }
+    };
+    let before = read(
+        report.clone(),
+        worker.clone(),
+        json!({ "u": COMMUNITY, "d": day }),
+    )
+    .await;
+    let stats_before = read(stats.to_owned(), analyst.clone(), json!({ "d": day })).await;
+    assert!(
+        before["dailyReport"]["confirmation"]["figures"]["checksRecorded"]
+            .as_i64()
+            .is_some_and(|n| n >= 1),
+        "{before}"
+    );
+
+    stand_down(&app, DISTRICT).await;
+    let counts = purge_at(&app, Utc::now() + Duration::days(400)).await;
+    assert!(counts.health_checks_deleted >= 2, "{counts:?}");
+
+    let after = read(report, worker, json!({ "u": COMMUNITY, "d": day })).await;
+    assert_eq!(
+        after["dailyReport"]["confirmation"]["figures"],
+        before["dailyReport"]["confirmation"]["figures"],
+        "the confirmed figures stay what the community confirmed"
+    );
+    assert_eq!(
+        after["dailyReport"]["confirmation"]["version"],
+        before["dailyReport"]["confirmation"]["version"]
+    );
+    let stats_after = read(stats.to_owned(), analyst, json!({ "d": day })).await;
+    assert_eq!(stats_after, stats_before);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM daily_report").await,
+        1,
+        "the purge neither adds nor removes reports"
+    );
+}
+
+#[tokio::test]
+async fn the_audit_trail_answers_who_saw_a_person_for_its_period_then_holds_no_link_to_them() {
+    let app = spawn_app().await;
+    let seen = fixtures::register(&app, 831, "吴国栋", GRID).await;
+    let reader = app.token_for(Agency::Health, Role::Operator, "DEMO", "cdc-reader-7");
+    data(&app, &reader, PERSON, json!({ "id": seen.id })).await;
+    stand_down(&app, DISTRICT).await;
+    let anonymized_at = instant(&person(&app, &seen.id).await["purgeAt"]);
+    purge_at(&app, anonymized_at).await;
+    assert_eq!(person(&app, &seen.id).await["name"], ANONYMIZED_NAME);
+
+    let auditor = app.token(Agency::Health, Role::Auditor, "DEMO");
+    let who_saw = "query($id: ID!) { auditEvents(first: 100, filter: { entityType: \"Person\", entityId: $id }) {
+        edges { node { subject operation at } } } }";
+    let readers = |d: &Value| -> Vec<String> {
+        d["auditEvents"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["subject"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let found = data(&app, &auditor, who_saw, json!({ "id": seen.id })).await;
+    assert!(
+        readers(&found).contains(&"cdc-reader-7".to_owned()),
+        "still answered after the person was anonymized: {found}"
+    );
+
+    // Past the audit period the events keep who did what, and no longer point at the person.
+    let audit_days = app.state.settings.retention.audit;
+    let counts = purge_at(&app, Utc::now() + audit_days + Duration::days(1)).await;
+    assert!(counts.audit_events_unlinked > 0, "{counts:?}");
+    let found = data(&app, &auditor, who_saw, json!({ "id": seen.id })).await;
+    assert_eq!(found["auditEvents"]["edges"], json!([]), "{found}");
+    let by_reader = data(
+        &app,
+        &auditor,
+        "{ auditEvents(first: 100, filter: { subject: \"cdc-reader-7\" }) { edges { node { operation entityId entityIds } } } }",
+        json!({}),
+    )
+    .await;
+    let events = by_reader["auditEvents"]["edges"].as_array().unwrap();
+    assert!(!events.is_empty());
+    for event in events {
+        assert_eq!(event["node"]["entityId"], Value::Null, "{event}");
+        assert_eq!(event["node"]["entityIds"], json!([]), "{event}");
+    }
+    // Still append-only for everything else.
+    let rewrite = app
+        .state
+        .db
+        .execute_unprepared(
+            "UPDATE audit_event SET subject = 'someone-else' WHERE subject = 'cdc-reader-7'",
+        )
+        .await;
+    assert!(rewrite.is_err(), "the trail must not be rewritten");
+    let delete = app
+        .state
+        .db
+        .execute_unprepared("DELETE FROM audit_event WHERE subject = 'cdc-reader-7'")
+        .await;
+    assert!(delete.is_err(), "nor cut");
+}
+
+#[test]
+fn the_readme_retention_table_is_the_declared_policy() {
+    let readme = include_str!("../../README.md");
+    let section = readme
+        .split("## Retention: when the emergency ends")
+        .nth(1)
+        .expect("the README has the retention section");
+    let table: String = section
+        .lines()
+        .skip_while(|line| !line.starts_with("| records |"))
+        .take_while(|line| !line.starts_with("## "))
+        .take_while(|line| !line.starts_with("The purge"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    assert_eq!(table.trim_end(), policy::markdown_table().trim_end());
+}
+
+#[tokio::test]
+async fn a_partner_following_the_feed_learns_of_an_anonymization() {
+    let app = spawn_app().await;
+    let returnee = fixtures::register(&app, 841, "郑海燕", GRID).await;
+    let community = app.token(Agency::Community, Role::Operator, COMMUNITY);
+    let feed = "query($after: String) { changes(after: $after, first: 100, types: [PERSON]) {
+        edges { node { operation person { id name phone } } } pageInfo { hasNextPage endCursor } } }";
+    crate::changes::settled(&app).await;
+    let mut cursor = Value::Null;
+    loop {
+        let page = data(&app, &community, feed, json!({ "after": cursor })).await;
+        if let Some(end) = page["changes"]["pageInfo"]["endCursor"].as_str() {
+            cursor = json!(end);
+        }
+        if page["changes"]["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+    }
+    stand_down(&app, DISTRICT).await;
+    purge_at(&app, Utc::now() + Duration::days(400)).await;
+    crate::changes::settled(&app).await;
+
+    let page = data(&app, &community, feed, json!({ "after": cursor })).await;
+    let nodes: Vec<&Value> = page["changes"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["node"])
+        .collect();
+    let change = nodes
+        .iter()
+        .find(|n| n["person"]["id"] == returnee.id.as_str())
+        .unwrap_or_else(|| panic!("the anonymization is in the feed: {page}"));
+    assert_eq!(change["operation"], "purge");
+    assert_eq!(change["person"]["name"], ANONYMIZED_NAME);
+    assert_eq!(change["person"]["phone"], Value::Null);
+}
+
+#[tokio::test]
+async fn lianfang_purge_runs_one_purge_and_prints_its_counts() {
+    let app = spawn_app().await;
+    let returnee = fixtures::register(&app, 851, "冯雪梅", GRID).await;
+    let recorded = check(&app, COMMUNITY, &returnee.id, "cli-1", 1).await;
+    stand_down(&app, DISTRICT).await;
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_lianfang"))
+        .arg("purge")
+        .env("DATABASE_URL", &app.config.database_url)
+        .env("RETENTION_HEALTH_CHECK_DAYS", "0")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run lianfang purge");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let counts: Value = serde_json::from_slice(&output.stdout).expect("the counts as JSON");
+    assert!(
+        counts["healthChecksDeleted"]
+            .as_u64()
+            .is_some_and(|n| n >= 1),
+        "{counts}"
+    );
+    assert_eq!(
+        rows(&app, "health_check", recorded["id"].as_str().unwrap()).await,
+        0
+    );
+    // The person's own period has not passed: still there.
+    assert_eq!(person(&app, &returnee.id).await["name"], returnee.name);
+}
+
+#[tokio::test]
+async fn purge_dates_on_a_page_cost_the_same_statements_at_any_page_size() {
+    let app = spawn_app().await;
+    stand_down(&app, "DEMO").await;
+    let token = health(&app);
+    let page = "query($n: Int) { persons(first: $n) { edges { node { name purgeAt
+        healthChecks(first: 5) { purgeAt } } } } }";
+    let mut cost = Vec::new();
+    for n in [3, 40] {
+        let before = app.statements();
+        let d = data(&app, &token, page, json!({ "n": n })).await;
+        cost.push(app.statements() - before);
+        let listed = d["persons"]["edges"].as_array().unwrap();
+        assert_eq!(listed.len(), n, "{d}");
+        assert!(
+            listed.iter().any(|e| !e["node"]["purgeAt"].is_null()),
+            "{d}"
+        );
+    }
+    assert_eq!(cost[0], cost[1], "statements for 3 and for 40 persons");
+}
+
+#[tokio::test]
+async fn two_purges_at_once_in_small_batches_take_each_record_once() {
+    let app = crate::helpers::spawn_with(crate::helpers::Options {
+        extra_args: vec!["--purge-batch-rows".into(), "4".into()],
+        ..Default::default()
+    })
+    .await;
+    let returnee = fixtures::register(&app, 871, "蒋丽娟", GRID).await;
+    let worker = app.token(Agency::Community, Role::Operator, COMMUNITY);
+    let checks: Vec<Value> = (0..18)
+        .map(|i| {
+            json!({ "idempotencyKey": format!("b-{i}"), "person": returnee.id,
+                "measuredAt": Utc::now() - Duration::days(3) + Duration::minutes(i),
+                "temperature": 36.5 })
+        })
+        .collect();
+    data(&app, &worker, CHECKS, json!({ "c": checks })).await;
+    stand_down(&app, COMMUNITY).await;
+    let due = Utc::now() + Duration::days(400);
+    let (a, b) = tokio::join!(purge::run(&app.state, due), purge::run(&app.state, due));
+    let (a, b) = (a.expect("first purge"), b.expect("second purge"));
+    assert_eq!(
+        a.health_checks_deleted + b.health_checks_deleted,
+        18,
+        "{a:?} {b:?}"
+    );
+    assert!(a.batches + b.batches >= 5, "batches of 4: {a:?} {b:?}");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM health_check WHERE person_id = {}",
+            returnee.id
+        ))
+        .await,
+        0
+    );
+}
