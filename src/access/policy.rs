@@ -68,7 +68,7 @@ pub enum Access {
     Aggregates,
     /// Rows without identity: masked name, no document number, no phone, no address.
     Pseudonymized,
-    /// Shown in part: a document number as its first 6 and last 4 characters.
+    /// Shown in part: a resident ID number as its region (first 6) and last 2 characters.
     Masked,
     /// Shown in full.
     Read,
@@ -635,6 +635,76 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for (coordinate, _) in SCHEMA {
             assert!(seen.insert(coordinate), "{coordinate} declared twice");
+        }
+    }
+
+    /// The README's matrix for operators says what `OPERATORS` declares, row by row: a reader
+    /// who trusts the README about who sees what is not misled. (Rows about one field, the
+    /// birth date, held registrations and the audit trail, are other rules', tested apart.)
+    #[test]
+    fn the_readme_matrix_is_the_declared_one() {
+        const README: &str = include_str!("../../README.md");
+        let rows: [(&str, Data); 14] = [
+            ("person name, sex, birth year", Data::PersonIdentity),
+            ("document number", Data::DocumentNumber),
+            ("vulnerability flags", Data::Vulnerability),
+            ("case classification and outcome", Data::CaseStatus),
+            ("case clinical detail", Data::CaseClinical),
+            ("contacts", Data::Contacts),
+            ("quarantine (kind", Data::Quarantine),
+            ("quarantine living needs", Data::QuarantineNeeds),
+            ("quarantine reason", Data::QuarantineDetail),
+            ("health checks", Data::HealthChecks),
+            ("checkpoint entries", Data::CheckpointEntries),
+            ("tasks", Data::Tasks),
+            ("daily reports", Data::DailyReports),
+            ("stand-down of the response", Data::StandDown),
+        ];
+        // How the README words a level.
+        let level = |cell: &str| -> Option<Access> {
+            let cell = cell.trim();
+            Some(match cell {
+                c if c.starts_with("read/write")
+                    || c.starts_with("declare (read/write)")
+                    || c == "confirm own"
+                    || c == "sending and receiving agency"
+                    || c == "same" =>
+                {
+                    Access::ReadWrite
+                }
+                c if c.starts_with("read") || c == "full" => Access::Read,
+                "masked" => Access::Masked,
+                "pseudonymized" => Access::Pseudonymized,
+                "aggregates" => Access::Aggregates,
+                "none" => Access::None,
+                _ => return None,
+            })
+        };
+        let table: Vec<Vec<&str>> = README
+            .lines()
+            .skip_while(|line| !line.starts_with("| data | HEALTH | POLICE | CIVIL_AFFAIRS"))
+            .take_while(|line| line.starts_with('|'))
+            .map(|line| line.trim_matches('|').split(" | ").collect())
+            .collect();
+        assert!(table.len() > rows.len(), "the README's matrix is there");
+        for (label, data) in rows {
+            let row = table
+                .iter()
+                .find(|cells| cells[0].trim().starts_with(label))
+                .unwrap_or_else(|| panic!("the README's matrix has no row {label:?}"));
+            let declared = OPERATORS
+                .iter()
+                .find(|(d, _)| *d == data)
+                .map(|(_, levels)| levels)
+                .unwrap_or_else(|| panic!("{data:?} is declared"));
+            for (column, agency) in AGENCIES.iter().enumerate() {
+                let cell = row[column + 1];
+                assert_eq!(
+                    level(cell),
+                    Some(declared[column]),
+                    "README row {label:?}, {agency:?}: {cell:?}"
+                );
+            }
         }
     }
 }
