@@ -103,24 +103,22 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> AppResult<Counts> {
     Ok(counts)
 }
 
-/// Whether this batch may run: on PostgreSQL several server instances purge on the same
-/// schedule, and a transaction-scoped advisory lock lets one batch run at a time, so that two
-/// never pick the same rows (the other instance's run ends, finding the lock taken). SQLite's
-/// `BEGIN IMMEDIATE` already serializes writers.
-async fn alone(txn: &impl ConnectionTrait) -> AppResult<bool> {
-    if txn.get_database_backend() != DbBackend::Postgres {
-        return Ok(true);
-    }
-    let row = txn
-        .query_one_raw(Statement::from_string(
+/// One batch at a time: on PostgreSQL several server instances purge on the same schedule,
+/// and a transaction-scoped advisory lock makes each batch wait for the one running, so two
+/// never pick the same rows (each selects its rows once it holds the lock, after the other
+/// committed). Waiting, not giving up: a run that gave up whenever another instance's batch
+/// (of any kind) held the lock would leave its rows to a later schedule, however many were
+/// due. A batch is short (`PURGE_BATCH_ROWS`), so the wait is too. SQLite's `BEGIN
+/// IMMEDIATE` already serializes writers.
+async fn one_at_a_time(txn: &impl ConnectionTrait) -> AppResult<()> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_raw(Statement::from_string(
             DbBackend::Postgres,
-            format!("SELECT pg_try_advisory_xact_lock({LOCK_KEY}) AS got"),
+            format!("SELECT pg_advisory_xact_lock({LOCK_KEY})"),
         ))
         .await?;
-    Ok(row
-        .map(|r| r.try_get::<bool>("", "got"))
-        .transpose()?
-        .unwrap_or(false))
+    }
+    Ok(())
 }
 
 /// The advisory lock of the purge ("PURGE" in ASCII).
@@ -139,12 +137,7 @@ async fn health_checks(
     counts: &mut Counts,
 ) -> AppResult<Option<u64>> {
     let txn = begin_write(db).await?;
-    if !alone(&txn).await? {
-        // Ended here, not on drop: a dropped transaction's ROLLBACK waits for its
-        // connection's next use, and would hold the lock (or the write lock) until then.
-        txn.rollback().await?;
-        return Ok(None);
-    }
+    one_at_a_time(&txn).await?;
     let ids: Vec<i64> = health_check::Entity::find()
         .select_only()
         .column(health_check::Column::Id)
@@ -180,12 +173,7 @@ async fn checkpoint_entries(
     counts: &mut Counts,
 ) -> AppResult<Option<u64>> {
     let txn = begin_write(db).await?;
-    if !alone(&txn).await? {
-        // Ended here, not on drop: a dropped transaction's ROLLBACK waits for its
-        // connection's next use, and would hold the lock (or the write lock) until then.
-        txn.rollback().await?;
-        return Ok(None);
-    }
+    one_at_a_time(&txn).await?;
     let ids: Vec<i64> = checkpoint_entry::Entity::find()
         .select_only()
         .column(checkpoint_entry::Column::Id)
@@ -240,12 +228,7 @@ async fn persons(
     counts: &mut Counts,
 ) -> AppResult<Option<u64>> {
     let txn = begin_write(db).await?;
-    if !alone(&txn).await? {
-        // Ended here, not on drop: a dropped transaction's ROLLBACK waits for its
-        // connection's next use, and would hold the lock (or the write lock) until then.
-        txn.rollback().await?;
-        return Ok(None);
-    }
+    one_at_a_time(&txn).await?;
     let ids: Vec<i64> = person::Entity::find()
         .select_only()
         .column(person::Column::Id)
@@ -316,12 +299,7 @@ async fn audit_events(
     counts: &mut Counts,
 ) -> AppResult<Option<u64>> {
     let txn = db.begin().await?;
-    if !alone(&txn).await? {
-        // Ended here, not on drop: a dropped transaction's ROLLBACK waits for its
-        // connection's next use, and would hold the lock (or the write lock) until then.
-        txn.rollback().await?;
-        return Ok(None);
-    }
+    one_at_a_time(&txn).await?;
     let ids: Vec<i64> = audit_event::Entity::find()
         .select_only()
         .column(audit_event::Column::Id)
