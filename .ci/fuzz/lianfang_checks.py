@@ -18,6 +18,46 @@ schemathesis.graphql.scalar(
     st.datetimes(timezones=st.just(timezone.utc)).map(lambda d: nodes.String(d.isoformat())),
 )
 
+# The batch items' scalars take any JSON value and check it with its item (a bad one rejects
+# only that item): fuzz them with good values and junk alike.
+JUNK = st.one_of(
+    st.text(max_size=40).map(nodes.String),
+    st.integers(min_value=-(2**53), max_value=2**53).map(nodes.Int),
+    st.floats(allow_nan=False, allow_infinity=False).map(nodes.Float),
+)
+
+
+def names(*values):
+    return st.one_of(st.sampled_from(values).map(nodes.String), JUNK)
+
+
+schemathesis.graphql.scalar(
+    "BatchDateTime",
+    st.one_of(
+        st.datetimes(timezones=st.just(timezone.utc)).map(lambda d: nodes.String(d.isoformat())),
+        JUNK,
+    ),
+)
+schemathesis.graphql.scalar(
+    "BatchTemperature",
+    st.one_of(
+        st.integers(min_value=280, max_value=470).map(lambda t: nodes.Float(t / 10)),
+        st.integers(min_value=280, max_value=470).map(lambda t: nodes.String(f"{t / 10}")),
+        JUNK,
+    ),
+)
+schemathesis.graphql.scalar("BatchDirection", names("INBOUND", "OUTBOUND"))
+schemathesis.graphql.scalar(
+    "BatchDocumentType",
+    names("RESIDENT_ID", "PASSPORT", "HK_MACAO_PERMIT", "TAIWAN_PERMIT",
+          "FOREIGNER_PERMANENT_RESIDENCE", "OTHER"),
+)
+schemathesis.graphql.scalar(
+    "BatchSymptom",
+    names("COUGH", "SORE_THROAT", "SHORTNESS_OF_BREATH", "LOSS_OF_TASTE_OR_SMELL",
+          "RUNNY_NOSE", "FATIGUE", "MUSCLE_ACHE", "DIARRHEA"),
+)
+
 # Personal values of residents outside every fuzzing token's jurisdiction.
 CANARIES = [c for c in os.environ.get("LIANFANG_CANARIES", "").split(",") if c]
 
