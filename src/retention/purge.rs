@@ -6,7 +6,8 @@
 //!   period and their jurisdiction's stand-down: deleted, with the alerts they raised;
 //! - persons registered only for the emergency, past the period after the stand-down:
 //!   anonymized (the row and its grid stay, so every count built on it stays); the free-text
-//!   notes of their observations and tasks go too; the change feed carries the change;
+//!   notes of their observations and tasks go too, and their lab tests (none positive: a
+//!   positive test made a case) are deleted; the change feed carries the change;
 //! - audit events past the audit period: the record ids and reason go, who did what stays.
 //!
 //! A person under a legal hold (`policy::HOLDS`) keeps everything. Daily reports, cases and
@@ -15,8 +16,8 @@
 
 use chrono::{DateTime, Utc};
 use entity::{
-    alert, audit_event, checkpoint_entry, health_check, person, quarantine, stand_down, task,
-    Agency, Role,
+    alert, audit_event, checkpoint_entry, health_check, lab_test, person, quarantine, stand_down,
+    task, Agency, Role,
 };
 use sea_orm::{
     sea_query::{Expr, ExprTrait},
@@ -50,6 +51,8 @@ pub struct Counts {
     pub checkpoint_entries_deleted: u64,
     pub alerts_deleted: u64,
     pub persons_anonymized: u64,
+    /// Lab tests of the persons anonymized (negative or pending: a positive one made a case).
+    pub lab_tests_deleted: u64,
     pub audit_events_unlinked: u64,
     /// Statements that changed rows: one per batch of each kind.
     pub batches: u64,
@@ -60,6 +63,7 @@ impl Counts {
         self.health_checks_deleted
             + self.checkpoint_entries_deleted
             + self.persons_anonymized
+            + self.lab_tests_deleted
             + self.audit_events_unlinked
             == 0
     }
@@ -284,6 +288,23 @@ async fn persons(
         .filter(task::Column::PersonId.is_in(ids.iter().copied()))
         .exec(&txn)
         .await?;
+    // Their lab tests are health data about them and nothing else: they go (with the alerts
+    // they raised). A positive test made a case, which holds the person and is never here.
+    let tests: Vec<i64> = lab_test::Entity::find()
+        .select_only()
+        .column(lab_test::Column::Id)
+        .filter(lab_test::Column::PersonId.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    if !tests.is_empty() {
+        counts.alerts_deleted += raised_by(&txn, "LabTest", &tests).await?;
+        counts.lab_tests_deleted += lab_test::Entity::delete_many()
+            .filter(lab_test::Column::Id.is_in(tests.iter().copied()))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+    }
     // Partner systems following the feed get the anonymized record and overwrite theirs.
     crate::events::change_log::append(&txn, "Person", &ids, OPERATION).await?;
     txn.commit().await?;

@@ -243,6 +243,27 @@ async fn a_stood_down_jurisdiction_is_purged_on_schedule_and_nothing_else_is() {
     let inside_check = check(&app, COMMUNITY, &inside.id, "r-in-1", 2).await;
     let outside_check = check(&app, OTHER_COMMUNITY, &outside.id, "r-out-1", 2).await;
     let entry = passage(&app, &inside.id, "r-pass-1", 3).await;
+    // A negative test of each: health data about someone who never became a case.
+    let lab = app.token(Agency::Health, Role::Operator, "DEMO");
+    let lab_test = |person: &str| {
+        let (app, lab, person) = (&app, lab.clone(), person.to_owned());
+        async move {
+            let day = (Utc::now() - Duration::days(2)).date_naive();
+            data(
+                app,
+                &lab,
+                "mutation($p: ID!, $d: NaiveDate!) { recordLabTest(input: { person: $p, sampleDate: $d,
+                   sampleType: NASOPHARYNGEAL_SWAB, result: NEGATIVE, laboratory: \"云州市疾控中心实验室\" }) { labTest { id } } }",
+                json!({ "p": person, "d": day.to_string() }),
+            )
+            .await["recordLabTest"]["labTest"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let inside_test = lab_test(&inside.id).await;
+    let outside_test = lab_test(&outside.id).await;
     // A traveller never registered, passing the same day: their details go with the passage.
     let police = app.token(Agency::Police, Role::Operator, DISTRICT);
     let stranger = data(
@@ -314,8 +335,11 @@ async fn a_stood_down_jurisdiction_is_purged_on_schedule_and_nothing_else_is() {
     assert_eq!(rows(&app, "checkpoint_entry", &stranger_id).await, 0);
     assert_eq!(person(&app, &inside.id).await["name"], inside.name);
 
+    assert_eq!(rows(&app, "lab_test", &inside_test).await, 1);
     let counts = purge_at(&app, person_due).await;
     assert!(counts.persons_anonymized >= 1, "{counts:?}");
+    assert!(counts.lab_tests_deleted >= 1, "{counts:?}");
+    assert_eq!(rows(&app, "lab_test", &inside_test).await, 0);
     let gone = person(&app, &inside.id).await;
     assert_eq!(
         (
@@ -343,6 +367,7 @@ async fn a_stood_down_jurisdiction_is_purged_on_schedule_and_nothing_else_is() {
         rows(&app, "health_check", outside_check["id"].as_str().unwrap()).await,
         1
     );
+    assert_eq!(rows(&app, "lab_test", &outside_test).await, 1);
     let anonymized_outside = app
         .count(&format!(
             "SELECT COUNT(*) FROM person WHERE name = '{ANONYMIZED_NAME}' AND residence_path NOT LIKE \
