@@ -37,6 +37,7 @@ mod m20261203_000025_create_person_import;
 mod m20261203_000026_create_stand_down;
 mod m20261203_000027_let_retention_unlink_audit_events;
 mod m20261203_000028_add_import_heartbeat;
+mod m20261203_000029_index_alert_entity;
 
 pub struct Migrator;
 
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000026_create_stand_down::Migration),
             Box::new(m20261203_000027_let_retention_unlink_audit_events::Migration),
             Box::new(m20261203_000028_add_import_heartbeat::Migration),
+            Box::new(m20261203_000029_index_alert_entity::Migration),
         ]
     }
 }

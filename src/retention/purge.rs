@@ -23,7 +23,7 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait},
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, JoinType,
-    QueryFilter, QuerySelect, RelationTrait, Statement, TransactionTrait, Value,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Statement, TransactionTrait, Value,
 };
 use serde::Serialize;
 
@@ -149,6 +149,9 @@ async fn health_checks(
         .filter(health_check::Column::MeasuredAt.lte(now - periods.health_check))
         .filter(stand_downs.covers(person::Column::ResidencePath, now))
         .filter(rules::purgeable_person())
+        // Oldest first, by the index on the instant: a batch reads the rows it takes, not
+        // every newer row (or every row deleted by the batches before it) ahead of them.
+        .order_by_asc(health_check::Column::MeasuredAt)
         .limit(periods.batch_rows)
         .into_tuple()
         .all(&txn)
@@ -194,6 +197,7 @@ async fn checkpoint_entries(
                 .add(checkpoint_entry::Column::PersonId.is_null())
                 .add(rules::purgeable_person()),
         )
+        .order_by_asc(checkpoint_entry::Column::PassedAt)
         .limit(periods.batch_rows)
         .into_tuple()
         .all(&txn)
@@ -331,6 +335,7 @@ async fn audit_events(
                 .add(audit_event::Column::EntityIds.is_not_null())
                 .add(audit_event::Column::Reason.is_not_null()),
         )
+        .order_by_asc(audit_event::Column::At)
         .limit(periods.batch_rows)
         .into_tuple()
         .all(&txn)
