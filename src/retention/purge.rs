@@ -114,6 +114,11 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> AppResult<Counts> {
 /// (of any kind) held the lock would leave its rows to a later schedule, however many were
 /// due. A batch is short (`PURGE_BATCH_ROWS`), so the wait is too. SQLite's `BEGIN
 /// IMMEDIATE` already serializes writers.
+///
+/// It also plans each batch's look-up for its own values: the driver prepares the statement
+/// once per connection, and after five runs PostgreSQL may switch to a generic plan that
+/// cannot use the cut-off instant's selectivity (measured: 1.8 s a batch of passages instead of
+/// 22 ms on a city aged 90 days).
 async fn one_at_a_time(txn: &impl ConnectionTrait) -> AppResult<()> {
     if txn.get_database_backend() == DbBackend::Postgres {
         txn.execute_raw(Statement::from_string(
@@ -121,6 +126,8 @@ async fn one_at_a_time(txn: &impl ConnectionTrait) -> AppResult<()> {
             format!("SELECT pg_advisory_xact_lock({LOCK_KEY})"),
         ))
         .await?;
+        txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
+            .await?;
     }
     Ok(())
 }
