@@ -414,6 +414,18 @@ pub(super) enum Plan {
     Link(person::Model),
 }
 
+impl Plan {
+    /// The existing record the plan settles on; `None` for a new one.
+    pub(super) fn target(&self) -> Option<i64> {
+        match self {
+            Self::Insert { .. } => None,
+            Self::Keep(current) | Self::Update { current, .. } | Self::Link(current) => {
+                Some(current.id)
+            }
+        }
+    }
+}
+
 /// The rules of a registration: which record it settles on, given who already carries its
 /// number. Pure, so that a list of registrations can be decided at once and written in bulk.
 fn plan(

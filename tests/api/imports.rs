@@ -929,3 +929,72 @@ async fn an_import_whose_server_stopped_says_so_and_what_to_do() {
     let (_, running) = get(&app, &token, &format!("/imports/{id}")).await;
     assert_eq!(running["status"], "RUNNING", "{running}");
 }
+
+#[tokio::test]
+async fn two_rows_that_land_on_one_resident_are_one_person_not_a_failed_import() {
+    let app = spawn_with(Options::default()).await;
+    let known = crate::fixtures::register(&app, 731, "孙海燕", "DEMO-01-01-01-01").await;
+    let token = app.token_for(
+        Agency::Community,
+        Role::Operator,
+        COMMUNITY,
+        "grid-worker-chen",
+    );
+    // One row by the number, one without it, by name and phone: the same resident, in one
+    // chunk.
+    let rows = vec![
+        vec![
+            "姓名".to_owned(),
+            "身份证号码".to_owned(),
+            "手机".to_owned(),
+            "住址".to_owned(),
+        ],
+        vec![
+            known.name.clone(),
+            known.document.clone(),
+            known.phone.clone(),
+            "幸福里1栋".to_owned(),
+        ],
+        vec![
+            known.name.clone(),
+            String::new(),
+            known.phone.clone(),
+            "幸福里2栋".to_owned(),
+        ],
+    ];
+    let (status, body) = upload(
+        &app,
+        &token,
+        "twice.csv",
+        csv_of(&rows),
+        &[("grid", "DEMO-01-01-01-01".to_owned())],
+    )
+    .await;
+    assert!(status == 201 || status == 202, "{status} {body}");
+    let done = wait_for(&app, &token, body["id"].as_i64().unwrap()).await;
+    let lines = report(&app, &token, done["id"].as_i64().unwrap()).await;
+    assert_eq!(
+        outcomes(&lines),
+        vec![
+            (2, "UPDATED".to_owned(), None, None),
+            (
+                3,
+                "POSSIBLE_DUPLICATE".to_owned(),
+                None,
+                Some("the same person as row 2".to_owned())
+            ),
+        ],
+        "{done}"
+    );
+    assert_eq!(lines[0]["personId"].as_i64().unwrap().to_string(), known.id);
+    let address = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM person WHERE id = {} AND address = '幸福里1栋'",
+            known.id
+        ))
+        .await;
+    assert_eq!(
+        address, 1,
+        "the first row's details, not overwritten by the second"
+    );
+}

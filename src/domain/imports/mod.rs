@@ -584,7 +584,20 @@ impl Job {
         let mut inserts: Vec<(usize, (&Registration, Option<i64>))> = Vec::new();
         let mut kept: Vec<(usize, i64)> = Vec::new();
         let mut written = Vec::new();
+        // Two rows of a chunk that land on one record (one by its number, one by name and
+        // phone) are one person: the second is reported as the first's, never written over
+        // it from a copy the first already changed.
+        let mut targets: HashMap<i64, i64> = HashMap::new();
         for ((at, registration, _), plan) in candidates.into_iter().zip(plans) {
+            if let Some(target) = plan.as_ref().ok().and_then(Plan::target) {
+                if let Some(first) = targets.get(&target) {
+                    let reason = crate::msg!("import-same-as-row", row = *first).to_stored();
+                    report[at].outcome = Outcome::PossibleDuplicate.as_str();
+                    report[at].reason = Some(reason);
+                    continue;
+                }
+                targets.insert(target, report[at].row);
+            }
             match plan {
                 Err(err) => {
                     let rejection = self.rejection(err);
