@@ -69,6 +69,20 @@ impl Counts {
     }
 }
 
+/// Runs `$batch` (one batch, its own transaction) until one comes back short or empty,
+/// letting other tasks run between batches. A macro rather than a function taking an async
+/// closure: the server spawns the purge, and such a closure's future is not `Send` here.
+macro_rules! drain {
+    ($periods:expr, $batch:expr) => {
+        while let Some(n) = $batch.await? {
+            if n < $periods.batch_rows {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+    };
+}
+
 /// Purges what is due at `now` (the server passes the current instant; tests pass a later one
 /// to see what a schedule does). Returns the counts; files one audit event when anything went.
 #[tracing::instrument(skip(state))]
@@ -77,30 +91,19 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> AppResult<Counts> {
     let periods = &state.settings.retention;
     let stand_downs = StandDowns::load(db).await?;
     let mut counts = Counts::default();
-    while let Some(n) = health_checks(db, &stand_downs, periods, now, &mut counts).await? {
-        if n < periods.batch_rows {
-            break;
-        }
-        tokio::task::yield_now().await;
-    }
-    while let Some(n) = checkpoint_entries(db, &stand_downs, periods, now, &mut counts).await? {
-        if n < periods.batch_rows {
-            break;
-        }
-        tokio::task::yield_now().await;
-    }
-    while let Some(n) = persons(db, &stand_downs, periods, now, &mut counts).await? {
-        if n < periods.batch_rows {
-            break;
-        }
-        tokio::task::yield_now().await;
-    }
-    while let Some(n) = audit_events(db, periods, now, &mut counts).await? {
-        if n < periods.batch_rows {
-            break;
-        }
-        tokio::task::yield_now().await;
-    }
+    drain!(
+        periods,
+        health_checks(db, &stand_downs, periods, now, &mut counts)
+    );
+    drain!(
+        periods,
+        checkpoint_entries(db, &stand_downs, periods, now, &mut counts)
+    );
+    drain!(
+        periods,
+        persons(db, &stand_downs, periods, now, &mut counts)
+    );
+    drain!(periods, audit_events(db, periods, now, &mut counts));
     if !counts.is_empty() {
         file(db, &counts, now).await?;
     }
