@@ -998,3 +998,33 @@ async fn two_rows_that_land_on_one_resident_are_one_person_not_a_failed_import()
         "the first row's details, not overwritten by the second"
     );
 }
+
+#[tokio::test]
+async fn rows_without_a_number_are_matched_in_one_statement_per_chunk() {
+    let app = spawn_with(Options::default()).await;
+    let token = app.token_for(
+        Agency::Community,
+        Role::Operator,
+        COMMUNITY,
+        "grid-worker-chen",
+    );
+    let mut rows = vec![vec![
+        "姓名".to_owned(),
+        "手机".to_owned(),
+        "网格".to_owned(),
+    ]];
+    for i in 0..120u32 {
+        rows.push(vec![
+            format!("无证{i}"),
+            format!("137{:08}", i * 7),
+            "DEMO-01-01-01-01".to_owned(),
+        ]);
+    }
+    let before = app.statements();
+    let (status, body) = upload(&app, &token, "nameonly.csv", csv_of(&rows), &[]).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["created"], 120, "{body}");
+    // Matching 120 rows by name and phone does not cost a statement each.
+    let statements = app.statements() - before;
+    assert!(statements < 60, "{statements} statements for 120 rows");
+}

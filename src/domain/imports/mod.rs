@@ -501,9 +501,8 @@ impl Job {
         Err(AppError::internal("an import chunk was never settled"))
     }
 
-    /// The chunk's rows settled in `txn`: its report, the person keys it saw first, and the
-    /// persons it wrote. A constant number of statements for the whole chunk, plus one per
-    /// updated record and one per row without a document number (its match by name).
+    /// The chunk's rows settled in `txn`: its report and the person keys it saw first. A
+    /// constant number of statements for the whole chunk, plus one per updated record.
     async fn settle(
         &self,
         txn: &DatabaseTransaction,
@@ -516,6 +515,11 @@ impl Job {
         let mut seen: HashMap<u64, i64> = HashMap::new();
         // Rows to settle: their place in the report, the registration, the person matched.
         let mut candidates: Vec<(usize, &Registration, Option<person::Model>)> = Vec::new();
+        let registrations: Vec<&Registration> = prepared
+            .iter()
+            .filter_map(|(_, r)| r.as_ref().ok())
+            .collect();
+        let same_person = SamePerson::load(txn, principal, &registrations).await?;
         for (number, prepared) in prepared {
             let line = |outcome: Outcome, reason: Option<String>| ReportRow {
                 row: *number,
@@ -548,10 +552,9 @@ impl Job {
                 seen.insert(key, *number);
             }
             let matched = if registration.document.is_none() {
-                let candidates = same_person(txn, principal, registration).await?;
-                match candidates.as_slice() {
+                match same_person.of(registration).as_slice() {
                     [] => None,
-                    [one] => Some(one.clone()),
+                    [one] => Some((*one).clone()),
                     many => {
                         let ids: Vec<String> = many.iter().map(|p| p.id.to_string()).collect();
                         let reason = crate::msg!(
@@ -835,35 +838,83 @@ fn person_keys(registration: &Registration) -> Vec<u64> {
     keys
 }
 
-/// Persons in the caller's jurisdiction a row without a document may be: the same name,
-/// with the same phone or (for those who see birth dates) the same birth date. Nothing
-/// outside the jurisdiction is consulted, so the answer tells nothing about anyone else.
-async fn same_person(
-    txn: &DatabaseTransaction,
-    principal: &Principal,
-    registration: &Registration,
-) -> AppResult<Vec<person::Model>> {
-    let mut either = Condition::any();
-    if let Some(phone) = &registration.phone {
-        either = either.add(person::Column::Phone.eq(phone.as_str()));
+/// How the rows without a document number of a chunk are matched to persons in the caller's
+/// jurisdiction: the same name, with the same phone or (for those who see birth dates) the
+/// same birth date. Nothing outside the jurisdiction is consulted, so an answer tells nothing
+/// about anyone else. One statement for the chunk; each row then picks its own.
+struct SamePerson {
+    candidates: Vec<person::Model>,
+    sees_birth_dates: bool,
+}
+
+/// At most this many persons are named for one row (more: merge them first).
+const MATCHES_NAMED: usize = 10;
+
+impl SamePerson {
+    async fn load(
+        txn: &DatabaseTransaction,
+        principal: &Principal,
+        rows: &[&Registration],
+    ) -> AppResult<Self> {
+        // Matching by birth date would let whoever cannot see birth dates (they sit hidden in
+        // a masked resident ID) test dates one row at a time, as `possibleDuplicates` does
+        // not.
+        let sees_birth_dates =
+            access::may_see(principal.agency, principal.role, "Person.birthDate");
+        let rows: Vec<&&Registration> = rows.iter().filter(|r| r.document.is_none()).collect();
+        let phones: Vec<&str> = rows
+            .iter()
+            .filter_map(|r| r.phone.as_ref().map(|p| p.as_str()))
+            .collect();
+        let births: Vec<chrono::NaiveDate> = rows
+            .iter()
+            .filter_map(|r| r.birth_date)
+            .filter(|_| sees_birth_dates)
+            .collect();
+        let mut either = Condition::any();
+        if !phones.is_empty() {
+            either = either.add(person::Column::Phone.is_in(phones));
+        }
+        if !births.is_empty() {
+            either = either.add(person::Column::BirthDate.is_in(births));
+        }
+        let candidates = if either.is_empty() {
+            Vec::new()
+        } else {
+            person::Entity::find()
+                .filter(scope::persons_in_jurisdiction(principal))
+                .filter(person::Column::Name.is_in(rows.iter().map(|r| r.name.as_str())))
+                .filter(either)
+                .order_by_asc(person::Column::Id)
+                .limit(u64::try_from(rows.len() * MATCHES_NAMED).unwrap_or(u64::MAX))
+                .all(txn)
+                .await?
+        };
+        Ok(Self {
+            candidates,
+            sees_birth_dates,
+        })
     }
-    // Matching by birth date would let whoever cannot see birth dates (they sit hidden in
-    // a masked resident ID) test dates one row at a time, as `possibleDuplicates` does not.
-    let sees_birth_dates = access::may_see(principal.agency, principal.role, "Person.birthDate");
-    if let Some(birth) = registration.birth_date.filter(|_| sees_birth_dates) {
-        either = either.add(person::Column::BirthDate.eq(birth));
+
+    /// The persons a row may be, in the order of their ids.
+    fn of(&self, registration: &Registration) -> Vec<&person::Model> {
+        self.candidates
+            .iter()
+            .filter(|p| p.name == registration.name.as_str())
+            .filter(|p| {
+                let phone = registration
+                    .phone
+                    .as_ref()
+                    .is_some_and(|phone| p.phone.as_deref() == Some(phone.as_str()));
+                let birth = self.sees_birth_dates
+                    && registration
+                        .birth_date
+                        .is_some_and(|birth| p.birth_date == Some(birth));
+                phone || birth
+            })
+            .take(MATCHES_NAMED)
+            .collect()
     }
-    if either.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(person::Entity::find()
-        .filter(scope::persons_in_jurisdiction(principal))
-        .filter(person::Column::Name.eq(registration.name.as_str()))
-        .filter(either)
-        .order_by_asc(person::Column::Id)
-        .limit(10)
-        .all(txn)
-        .await?)
 }
 
 /// A grid named by its code, or by its name among the grids of the caller's community
