@@ -22,6 +22,7 @@ pub mod generate;
 pub mod graphql;
 pub mod http;
 pub mod i18n;
+pub mod partitions;
 pub mod retention;
 pub mod startup;
 pub mod state;

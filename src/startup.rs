@@ -166,8 +166,8 @@ pub async fn prepare_state(config: &Config) -> Result<Arc<AppState>, StartupErro
     let (db, statements) = db::connect(&config.database_url, config.db_max_connections).await?;
     Migrator::up(&db, None).await?;
     let orgs = OrgDirectory::load(&db).await?;
-    crate::audit::partitions::prepare(&db).await?;
-    crate::audit::partitions::keep_ahead(db.clone());
+    crate::partitions::prepare(&db).await?;
+    crate::partitions::keep_ahead(db.clone());
     Ok(Arc::new(AppState {
         audit: crate::audit::AuditWriter::start(db.clone()),
         db,

@@ -38,6 +38,8 @@ mod m20261203_000026_create_stand_down;
 mod m20261203_000027_let_retention_unlink_audit_events;
 mod m20261203_000028_add_import_heartbeat;
 mod m20261203_000029_index_alert_entity;
+mod m20261203_000030_partition_by_month;
+pub mod partitioning;
 
 pub struct Migrator;
 
@@ -74,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000027_let_retention_unlink_audit_events::Migration),
             Box::new(m20261203_000028_add_import_heartbeat::Migration),
             Box::new(m20261203_000029_index_alert_entity::Migration),
+            Box::new(m20261203_000030_partition_by_month::Migration),
         ]
     }
 }

@@ -98,6 +98,20 @@ async fn exercise(db: &DatabaseConnection) -> Result<(), Failure> {
     if db.get_database_backend() == DbBackend::Postgres {
         check_byte_order_collation(db).await?;
     }
+    // The last migration (the months' partitions) rolled back and applied again keeps the rows.
+    let kept =
+        "SELECT (SELECT COUNT(*) FROM health_check) + (SELECT COUNT(*) FROM change_log) AS id";
+    let before = insert(db, kept).await?;
+    Migrator::down(db, Some(1)).await?;
+    let after_down = insert(db, kept).await?;
+    Migrator::up(db, None).await?;
+    let after_up = insert(db, kept).await?;
+    if (after_down, after_up) != (before, before) {
+        return Err(format!(
+            "rows through the partitioning's roll-back and re-application: {before}, {after_down}, {after_up}"
+        )
+        .into());
+    }
 
     Migrator::down(db, None).await?;
     expect_tables(db, false).await?;
@@ -229,6 +243,58 @@ async fn check_constraints(db: &DatabaseConnection) -> Result<(), Failure> {
         )
         .await?;
     }
+    // An idempotency key is unique per submitter and instant (migration 000030): the same
+    // key at another instant is another check, at the same instant a conflict.
+    let check = |at: &str| {
+        format!(
+            "INSERT INTO health_check (person_id, measured_at, temperature_decidegrees, symptoms, \
+             fever, recorded_by, recorded_by_agency, idempotency_key, created_at) \
+             VALUES ({person}, '{at}', 365, 0, false, 'u1', 'COMMUNITY', 'k1', {now}) RETURNING id"
+        )
+    };
+    insert(db, &check("2026-11-23T08:00:00Z")).await?;
+    insert(db, &check("2026-11-23T20:00:00Z")).await?;
+    expect_violation(
+        db,
+        &check("2026-11-23T08:00:00Z"),
+        "unique",
+        "a key sent again",
+    )
+    .await?;
+    insert(
+        db,
+        &format!(
+            "INSERT INTO change_log (entity_type, entity_id, operation, at) \
+             VALUES ('Person', {person}, 'registerPerson', {now}) RETURNING id"
+        ),
+    )
+    .await?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        // Each row sits in the partition of its month; a far-off instant in the default.
+        let month = insert(
+            db,
+            "SELECT COUNT(*) AS id FROM health_check_p202611 WHERE idempotency_key = 'k1'",
+        )
+        .await?;
+        let stray = insert(db, &check("1999-01-01T00:00:00Z")).await?;
+        let default = insert(
+            db,
+            &format!("SELECT COUNT(*) AS id FROM health_check_default WHERE id = {stray}"),
+        )
+        .await?;
+        if (month, default) != (2, 1) {
+            return Err(
+                format!("partitions: {month} in November, {default} in the default").into(),
+            );
+        }
+    }
+    // One use of the key stays, so that rolling back to one key per submitter can hold.
+    db.execute_unprepared(
+        "DELETE FROM health_check WHERE idempotency_key = 'k1' \
+         AND measured_at <> '2026-11-23T08:00:00Z'",
+    )
+    .await?;
+
     // The retention purge's one change (migration 000027): the record ids and reason go, who
     // did what stays.
     db.execute_unprepared(&format!(

@@ -9,7 +9,6 @@
 //! error instead of the data.
 
 pub mod group_commit;
-pub mod partitions;
 
 pub use group_commit::AuditWriter;
 

@@ -298,6 +298,20 @@ pub fn raced<'a, 'b>(
         .collect()
 }
 
+/// Earlier records read back by key, keyed by it: those at the instant submitted now
+/// (`same_instant`). A key is unique per submitter and instant (the tables are partitioned by
+/// the instant), so a record under the same key at another instant is another submission.
+pub fn by_key<M>(
+    rows: impl IntoIterator<Item = M>,
+    key: impl Fn(&M) -> &str,
+    same_instant: impl Fn(&M) -> bool,
+) -> HashMap<String, M> {
+    rows.into_iter()
+        .filter(|row| same_instant(row))
+        .map(|row| (key(&row).to_owned(), row))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

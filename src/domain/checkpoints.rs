@@ -319,7 +319,12 @@ async fn record_in(
         .enumerate()
         .filter_map(|(i, v)| v.as_ref().ok().map(|v| (i, v)))
         .collect();
-    let mut earlier = find_by_keys(txn, subject, valid.iter().map(|(_, v)| v.key.as_str())).await?;
+    // A key twice in the batch is answered by its first use.
+    let mut submitted: HashMap<&str, DateTime<Utc>> = HashMap::new();
+    for (_, v) in &valid {
+        submitted.entry(v.key.as_str()).or_insert(v.passed_at);
+    }
+    let mut earlier = find_by_keys(txn, subject, &submitted, submitted.keys().copied()).await?;
 
     // Two reads for the whole batch: persons named by id (in scope), persons by document.
     let ids: HashSet<i64> = valid
@@ -442,6 +447,7 @@ async fn record_in(
             .on_conflict_do_nothing_on([
                 checkpoint_entry::Column::RecordedBy,
                 checkpoint_entry::Column::IdempotencyKey,
+                checkpoint_entry::Column::PassedAt,
             ])
             .exec_with_returning_many(txn)
             .await?
@@ -454,7 +460,7 @@ async fn record_in(
         inserted.iter().map(|e| e.idempotency_key.as_str()),
     );
     if !raced.is_empty() {
-        earlier.extend(find_by_keys(txn, subject, raced.into_iter()).await?);
+        earlier.extend(find_by_keys(txn, subject, &submitted, raced.into_iter()).await?);
     }
 
     let linked: Vec<i64> = inserted.iter().filter_map(|e| e.person_id).collect();
@@ -579,23 +585,28 @@ fn differences(v: &Valid, entry: &checkpoint_entry::Model) -> Vec<&'static str> 
     .collect()
 }
 
+/// The entries `subject` filed under `keys` at the instants `submitted` now.
 async fn find_by_keys<'k>(
     txn: &DatabaseTransaction,
     subject: &str,
+    submitted: &HashMap<&str, DateTime<Utc>>,
     keys: impl Iterator<Item = &'k str>,
 ) -> AppResult<HashMap<String, checkpoint_entry::Model>> {
     let keys: Vec<&str> = keys.collect();
     if keys.is_empty() {
         return Ok(HashMap::new());
     }
-    Ok(checkpoint_entry::Entity::find()
-        .filter(checkpoint_entry::Column::RecordedBy.eq(subject))
-        .filter(checkpoint_entry::Column::IdempotencyKey.is_in(keys))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|e| (e.idempotency_key.clone(), e))
-        .collect())
+    Ok(batch::by_key(
+        checkpoint_entry::Entity::find()
+            .filter(checkpoint_entry::Column::RecordedBy.eq(subject))
+            .filter(checkpoint_entry::Column::IdempotencyKey.is_in(keys))
+            .all(txn)
+            .await?,
+        |entry| entry.idempotency_key.as_str(),
+        |entry| {
+            submitted.get(entry.idempotency_key.as_str()) == Some(&entry.passed_at.trunc_subsecs(6))
+        },
+    ))
 }
 
 fn row_of(

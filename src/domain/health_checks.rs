@@ -213,6 +213,7 @@ async fn record_in(
         .on_conflict_do_nothing_on([
             health_check::Column::RecordedBy,
             health_check::Column::IdempotencyKey,
+            health_check::Column::MeasuredAt,
         ])
         .exec_with_returning_many(txn)
         .await?
@@ -229,14 +230,23 @@ async fn record_in(
     );
     let mut earlier: HashMap<String, health_check::Model> = HashMap::new();
     if !raced.is_empty() {
-        for check in health_check::Entity::find()
-            .filter(health_check::Column::RecordedBy.eq(subject))
-            .filter(health_check::Column::IdempotencyKey.is_in(raced))
-            .all(txn)
-            .await?
-        {
-            earlier.insert(check.idempotency_key.clone(), check);
+        // A key twice in the batch is answered by its first use.
+        let mut submitted: HashMap<&str, DateTime<Utc>> = HashMap::new();
+        for v in &valid {
+            submitted.entry(v.key.as_str()).or_insert(v.measured_at);
         }
+        earlier = batch::by_key(
+            health_check::Entity::find()
+                .filter(health_check::Column::RecordedBy.eq(subject))
+                .filter(health_check::Column::IdempotencyKey.is_in(raced))
+                .all(txn)
+                .await?,
+            |check| check.idempotency_key.as_str(),
+            |check| {
+                submitted.get(check.idempotency_key.as_str())
+                    == Some(&check.measured_at.trunc_subsecs(6))
+            },
+        );
     }
 
     let fevers: Vec<NewAlert<'_>> = inserted

@@ -88,9 +88,11 @@ impl CheckpointMutation {
     /// Record passages at a checkpoint in your jurisdiction, up to MAX_CHECKPOINT_BATCH in
     /// one call (e.g. after a shift without signal). Each entry carries a client-generated
     /// `idempotencyKey`: an entry sent again returns DUPLICATE with what was recorded the
-    /// first time. The same key with a different entry (also twice in one batch) is
-    /// KEY_REUSED: nothing written, the entry recorded with the key returned, and `error`
-    /// IDEMPOTENCY_KEY_REUSED naming what differs. A bad entry (a time without an offset, a
+    /// first time. The same key and `passedAt` with a different entry, or one key twice in
+    /// one batch, is KEY_REUSED: nothing written, the entry recorded with the key returned,
+    /// and `error` IDEMPOTENCY_KEY_REUSED naming what differs. A key is unique per user and
+    /// `passedAt`: the same key with another time is another passage. A bad entry (a time
+    /// without an offset, a
     /// temperature that is not a number, ...) is REJECTED alone with its field and reason;
     /// the others are still recorded.
     ///

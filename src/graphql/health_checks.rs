@@ -88,9 +88,11 @@ impl HealthCheckMutation {
     /// Record temperature checks, up to MAX_HEALTH_CHECK_BATCH in one call (e.g. after an
     /// offline shift). Each check carries a client-generated `idempotencyKey`: a check sent
     /// again returns DUPLICATE with what was recorded the first time, and is not written
-    /// twice. The same key with a different check (another reading, time, person or
-    /// symptoms; also twice in one batch) is KEY_REUSED: nothing written, the check recorded
-    /// with the key returned, and `error` IDEMPOTENCY_KEY_REUSED naming what differs. A bad
+    /// twice. The same key and `measuredAt` with a different check (another reading, person
+    /// or symptoms), or one key twice in one batch, is KEY_REUSED: nothing written, the check
+    /// recorded with the key returned, and `error` IDEMPOTENCY_KEY_REUSED naming what
+    /// differs. A key is unique per user and `measuredAt`: the same key with another time is
+    /// another check. A bad
     /// item (a time without an offset, a temperature that is not a number, ...) is REJECTED
     /// alone with its field and reason; the others are still recorded. A check at 37.3 °C
     /// or above, or with a listed respiratory symptom, raises a fever alert.

@@ -6,8 +6,10 @@
 //! - [`rules`]: which records are emergency-only, which are held, and the SQL that says so,
 //!   shared by the purge and `purgeAt` so that the two never disagree;
 //! - [`purge_at`]: the instant each record will be purged, for the records operators read;
-//! - [`purge`]: the background job (and `lianfang purge`), in bounded batches.
+//! - [`purge`]: the background job (and `lianfang purge`), in bounded batches;
+//! - [`months`]: on PostgreSQL, a month of checks or passages mostly due is emptied whole.
 
+pub mod months;
 pub mod policy;
 pub mod purge;
 pub mod purge_at;

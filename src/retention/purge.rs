@@ -23,11 +23,13 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait},
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, JoinType,
-    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Statement, TransactionTrait, Value,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select, Statement, TransactionTrait,
+    Value,
 };
 use serde::Serialize;
 
 use super::{
+    months,
     rules::{self, StandDowns, ANONYMIZED_NAME},
     Periods,
 };
@@ -54,6 +56,8 @@ pub struct Counts {
     /// Lab tests of the persons anonymized (negative or pending: a positive one made a case).
     pub lab_tests_deleted: u64,
     pub audit_events_unlinked: u64,
+    /// Months of checks or passages emptied whole (PostgreSQL), their held rows put back.
+    pub months_emptied: u64,
     /// Statements that changed rows: one per batch of each kind.
     pub batches: u64,
 }
@@ -91,10 +95,40 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> AppResult<Counts> {
     let periods = &state.settings.retention;
     let stand_downs = StandDowns::load(db).await?;
     let mut counts = Counts::default();
+    // Rows a benchmark or a far-off clock left in a default partition get their month first.
+    if let Err(err) = migration::partitioning::prepare(db).await {
+        tracing::warn!(error = %crate::error::loggable(&err), "could not prepare the months' partitions");
+    }
+    let due = |from, to| {
+        due_health_checks(&stand_downs, periods, now)
+            .filter(health_check::Column::MeasuredAt.gte(from))
+            .filter(health_check::Column::MeasuredAt.lt(to))
+    };
+    months::empty(
+        db,
+        &months::HEALTH_CHECKS,
+        now - periods.health_check,
+        due,
+        &mut counts,
+    )
+    .await?;
     drain!(
         periods,
         health_checks(db, &stand_downs, periods, now, &mut counts)
     );
+    let due = |from, to| {
+        due_checkpoint_entries(&stand_downs, periods, now)
+            .filter(checkpoint_entry::Column::PassedAt.gte(from))
+            .filter(checkpoint_entry::Column::PassedAt.lt(to))
+    };
+    months::empty(
+        db,
+        &months::CHECKPOINT_ENTRIES,
+        now - periods.checkpoint_entry,
+        due,
+        &mut counts,
+    )
+    .await?;
     drain!(
         periods,
         checkpoint_entries(db, &stand_downs, periods, now, &mut counts)
@@ -122,7 +156,7 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> AppResult<Counts> {
 /// once per connection, and after five runs PostgreSQL may switch to a generic plan that
 /// cannot use the cut-off instant's selectivity (measured: 1.8 s a batch of passages instead of
 /// 22 ms on a city aged 90 days).
-async fn one_at_a_time(txn: &impl ConnectionTrait) -> AppResult<()> {
+pub(super) async fn one_at_a_time(txn: &impl ConnectionTrait) -> AppResult<()> {
     if txn.get_database_backend() == DbBackend::Postgres {
         txn.execute_raw(Statement::from_string(
             DbBackend::Postgres,
@@ -142,6 +176,49 @@ fn count(n: usize) -> u64 {
     u64::try_from(n).unwrap_or(u64::MAX)
 }
 
+/// The ids of the health checks due at `now`: of persons neither kept nor held, past their
+/// period and their residence's stand-down. The batches and the emptied months
+/// (`months`) both select by it.
+pub(super) fn due_health_checks(
+    stand_downs: &StandDowns,
+    periods: &Periods,
+    now: DateTime<Utc>,
+) -> Select<health_check::Entity> {
+    health_check::Entity::find()
+        .select_only()
+        .column(health_check::Column::Id)
+        .join(JoinType::InnerJoin, health_check::Relation::Person.def())
+        .filter(health_check::Column::MeasuredAt.lte(now - periods.health_check))
+        .filter(stand_downs.covers(person::Column::ResidencePath, now))
+        .filter(rules::purgeable_person())
+}
+
+/// The ids of the checkpoint passages due at `now`: past their period and the stand-down of
+/// the checkpoint's unit and of the destination, of no one or of a person neither kept nor
+/// held.
+pub(super) fn due_checkpoint_entries(
+    stand_downs: &StandDowns,
+    periods: &Periods,
+    now: DateTime<Utc>,
+) -> Select<checkpoint_entry::Entity> {
+    checkpoint_entry::Entity::find()
+        .select_only()
+        .column(checkpoint_entry::Column::Id)
+        .join(JoinType::LeftJoin, checkpoint_entry::Relation::Person.def())
+        .filter(checkpoint_entry::Column::PassedAt.lte(now - periods.checkpoint_entry))
+        .filter(stand_downs.covers(checkpoint_entry::Column::OrgPath, now))
+        .filter(
+            Condition::any()
+                .add(checkpoint_entry::Column::DestinationPath.is_null())
+                .add(stand_downs.covers(checkpoint_entry::Column::DestinationPath, now)),
+        )
+        .filter(
+            Condition::any()
+                .add(checkpoint_entry::Column::PersonId.is_null())
+                .add(rules::purgeable_person()),
+        )
+}
+
 /// One batch of health checks; `None` when there was nothing to delete.
 async fn health_checks(
     db: &DatabaseConnection,
@@ -152,13 +229,7 @@ async fn health_checks(
 ) -> AppResult<Option<u64>> {
     let txn = begin_write(db).await?;
     one_at_a_time(&txn).await?;
-    let ids: Vec<i64> = health_check::Entity::find()
-        .select_only()
-        .column(health_check::Column::Id)
-        .join(JoinType::InnerJoin, health_check::Relation::Person.def())
-        .filter(health_check::Column::MeasuredAt.lte(now - periods.health_check))
-        .filter(stand_downs.covers(person::Column::ResidencePath, now))
-        .filter(rules::purgeable_person())
+    let ids: Vec<i64> = due_health_checks(stand_downs, periods, now)
         // Oldest first, by the index on the instant: a batch reads the rows it takes, not
         // every newer row (or every row deleted by the batches before it) ahead of them.
         .order_by_asc(health_check::Column::MeasuredAt)
@@ -191,22 +262,7 @@ async fn checkpoint_entries(
 ) -> AppResult<Option<u64>> {
     let txn = begin_write(db).await?;
     one_at_a_time(&txn).await?;
-    let ids: Vec<i64> = checkpoint_entry::Entity::find()
-        .select_only()
-        .column(checkpoint_entry::Column::Id)
-        .join(JoinType::LeftJoin, checkpoint_entry::Relation::Person.def())
-        .filter(checkpoint_entry::Column::PassedAt.lte(now - periods.checkpoint_entry))
-        .filter(stand_downs.covers(checkpoint_entry::Column::OrgPath, now))
-        .filter(
-            Condition::any()
-                .add(checkpoint_entry::Column::DestinationPath.is_null())
-                .add(stand_downs.covers(checkpoint_entry::Column::DestinationPath, now)),
-        )
-        .filter(
-            Condition::any()
-                .add(checkpoint_entry::Column::PersonId.is_null())
-                .add(rules::purgeable_person()),
-        )
+    let ids: Vec<i64> = due_checkpoint_entries(stand_downs, periods, now)
         .order_by_asc(checkpoint_entry::Column::PassedAt)
         .limit(periods.batch_rows)
         .into_tuple()

@@ -4,7 +4,9 @@
 //! resent with other values is refused as KEY_REUSED with the original, never taken for a
 //! replay, also when two batches race with one key.
 
-use chrono::{Duration, Utc};
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Duration, Utc};
 use entity::{Agency, Role};
 use serde_json::{json, Value};
 
@@ -51,13 +53,20 @@ fn check(key: &str, person: &str, minutes_ago: i64, temperature: Value) -> Value
             "measuredAt": Utc::now() - Duration::minutes(minutes_ago), "temperature": temperature })
 }
 
+/// The instant every entry of this process passed at, unless a test says otherwise: an entry
+/// sent again carries the instant it was first sent with (a key is unique per instant).
+fn passed_at() -> DateTime<Utc> {
+    static AT: OnceLock<DateTime<Utc>> = OnceLock::new();
+    *AT.get_or_init(|| Utc::now() - Duration::minutes(5))
+}
+
 fn entry(key: &str, extra: Value) -> Value {
     let mut item = json!({
         "idempotencyKey": key,
         "checkpointName": "G60 云州东收费站",
         "checkpoint": CHECKPOINT_UNIT,
         "direction": "INBOUND",
-        "passedAt": Utc::now() - Duration::minutes(5),
+        "passedAt": passed_at(),
         "vehiclePlate": "云A12345",
     });
     if let (Some(item), Some(extra)) = (item.as_object_mut(), extra.as_object()) {
@@ -438,4 +447,56 @@ async fn two_checkpoint_batches_racing_with_one_key_write_one_entry() {
         assert_eq!(loser["entry"]["id"], winner["entry"]["id"]);
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM checkpoint_entry").await, 4);
+}
+
+/// A key is unique per user and instant (the tables are partitioned by the instant): the same
+/// key at another instant is another check or passage, recorded; at the same instant with other
+/// values it is still KEY_REUSED, and the same item again still DUPLICATE.
+#[tokio::test]
+async fn a_key_at_another_instant_is_another_item() {
+    let app = crate::helpers::spawn_app().await;
+    let (worker, person) = community_worker(&app).await;
+    let morning = check("daily", &person, 24 * 60, json!(36.5));
+    let today = check("daily", &person, 10, json!(36.7));
+    let first = app
+        .gql_en(&worker, CHECKS, json!({ "c": [morning.clone()] }))
+        .await;
+    let second = app
+        .gql_en(&worker, CHECKS, json!({ "c": [today.clone()] }))
+        .await;
+    let (first, second) = (
+        &items(&first, "recordHealthChecks")[0],
+        &items(&second, "recordHealthChecks")[0],
+    );
+    assert_eq!(
+        (&first["status"], &second["status"]),
+        (&json!("RECORDED"), &json!("RECORDED"))
+    );
+    assert_ne!(first["check"]["id"], second["check"]["id"]);
+    let mut feverish = today.clone();
+    feverish["temperature"] = json!(38.8);
+    let response = app
+        .gql_en(&worker, CHECKS, json!({ "c": [today, feverish, morning] }))
+        .await;
+    let results = items(&response, "recordHealthChecks");
+    assert_eq!(statuses(results), ["DUPLICATE", "KEY_REUSED", "KEY_REUSED"]);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM health_check WHERE idempotency_key = 'daily'")
+            .await,
+        2
+    );
+
+    let police = app.token(Agency::Police, Role::Operator, "DEMO-02");
+    let mut earlier = entry("gate-1", json!({}));
+    earlier["passedAt"] = json!(Utc::now() - Duration::hours(30));
+    let later = entry("gate-1", json!({}));
+    for item in [earlier.clone(), later, earlier] {
+        let response = app.gql_en(&police, ENTRIES, json!({ "e": [item] })).await;
+        items(&response, "recordCheckpointEntries");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM checkpoint_entry WHERE idempotency_key = 'gate-1'")
+            .await,
+        2
+    );
 }

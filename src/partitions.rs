@@ -1,9 +1,14 @@
-//! The audit trail's daily partitions on PostgreSQL (see migration
-//! `m20261203_000022_partition_audit_event`): each day's partition exists days before its
-//! first event, created at start-up and then every hour. A partition that cannot be created
-//! (its range already taken by the legacy partition, or by events in the default partition)
-//! is logged and skipped: events then land in the partition that does cover them, and an
-//! audited read never fails for want of one.
+//! Time partitions on PostgreSQL, kept ahead of the rows that will need them: created at
+//! start-up, then every hour, and before each purge.
+//!
+//! - The audit trail's daily partitions (migration `m20261203_000022_partition_audit_event`):
+//!   each day's partition exists days before its first event. A partition that cannot be
+//!   created (its range already taken by the legacy partition, or by events in the default
+//!   partition) is logged and skipped: events then land in the partition that does cover them,
+//!   and an audited read never fails for want of one.
+//! - The monthly partitions of health checks, checkpoint passages and the change log
+//!   (`migration::partitioning`): the month a check may still be backdated to, this month and
+//!   the next, and any month whose rows landed in the default partition.
 
 use std::time::Duration;
 
@@ -15,10 +20,14 @@ const DAYS_AHEAD: u64 = 3;
 /// How often the partitions ahead are checked.
 const EVERY: Duration = Duration::from_secs(3600);
 
-/// Creates the partitions of today and the next days where missing. Nothing on SQLite.
+/// Creates the partitions of today and the next days, and the months', where missing.
+/// Nothing on SQLite.
 pub async fn prepare(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     if db.get_database_backend() != DbBackend::Postgres {
         return Ok(());
+    }
+    if let Err(err) = migration::partitioning::prepare(db).await {
+        tracing::warn!(error = %crate::error::loggable(&err), "could not create the months' partitions");
     }
     let today = Utc::now().date_naive();
     for ahead in 0..=DAYS_AHEAD {
@@ -43,7 +52,7 @@ pub fn keep_ahead(db: DatabaseConnection) {
         loop {
             ticks.tick().await;
             if let Err(err) = prepare(&db).await {
-                tracing::warn!(error = %crate::error::loggable(&err), "could not check the audit trail's partitions");
+                tracing::warn!(error = %crate::error::loggable(&err), "could not check the partitions");
             }
         }
     });
