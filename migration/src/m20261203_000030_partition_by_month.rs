@@ -11,6 +11,9 @@
 //! and answers DUPLICATE as before; a key reused for another instant is taken as another
 //! submission (before, it was refused as IDEMPOTENCY_KEY_REUSED). SQLite, which keeps one
 //! table, gets the same unique keys, so that both databases answer alike.
+//!
+//! The index on the instant alone becomes `(instant, id)`: the purge's batches go on from the
+//! last row taken in that order (on SQLite the row id is in every index already).
 
 use sea_orm_migration::{
     prelude::*,
@@ -217,7 +220,12 @@ fn carried_over(def: &str, from: &str, to: &str, column: &str, partitioned: bool
         .replace(&format!(" ON ONLY public.{from} "), &format!(" ON {to} "))
         .replace(&format!(" ON public.{from} "), &format!(" ON {to} "))
         .replace(&format!(" ON {from} "), &format!(" ON {to} "));
-    if !def.starts_with("CREATE UNIQUE INDEX") {
+    let unique = def.starts_with("CREATE UNIQUE INDEX");
+    // The index on the instant alone orders the purge's batches, which go on from the last
+    // row taken by `(instant, id)`: with the id in it, a batch reads its rows in order from
+    // where the last stopped instead of sorting every due row after it.
+    let by_instant = !unique && !def.contains(" WHERE ");
+    if !unique && !by_instant {
         return def;
     }
     // The column list is the first parenthesis after USING.
@@ -246,11 +254,21 @@ fn carried_over(def: &str, from: &str, to: &str, column: &str, partitioned: bool
         return def;
     };
     let columns = &def[open + 1..close];
-    let suffix = format!(", {column}");
-    let columns = if partitioned {
-        format!("{columns}{suffix}")
+    let (alone, suffix) = if unique {
+        (None, format!(", {column}"))
     } else {
-        columns.strip_suffix(&suffix).unwrap_or(columns).to_owned()
+        (Some(column), ", id".to_owned())
+    };
+    let columns = if partitioned {
+        match alone {
+            Some(instant) if columns != instant => return def,
+            _ => format!("{columns}{suffix}"),
+        }
+    } else {
+        match alone {
+            Some(instant) if columns != format!("{instant}{suffix}") => return def,
+            _ => columns.strip_suffix(&suffix).unwrap_or(columns).to_owned(),
+        }
     };
     format!("{}({columns}){}", &def[..open], &def[close + 1..])
 }
@@ -276,6 +294,21 @@ mod tests {
         assert_eq!(
             carried_over(partial, "t_before_rebuild", "t", "measured_at", true),
             "CREATE INDEX f ON t USING btree (measured_at) WHERE (fever = true)"
+        );
+        // The instant's own index gains the id (the purge's order), and loses it again.
+        let instant = "CREATE INDEX i ON public.t_before_rebuild USING btree (measured_at)";
+        let up = carried_over(instant, "t_before_rebuild", "t", "measured_at", true);
+        assert_eq!(up, "CREATE INDEX i ON t USING btree (measured_at, id)");
+        let parent = up.replace(" ON t ", " ON ONLY public.t_before_rebuild ");
+        assert_eq!(
+            carried_over(&parent, "t_before_rebuild", "t", "measured_at", false),
+            "CREATE INDEX i ON t USING btree (measured_at)"
+        );
+        let other =
+            "CREATE INDEX o ON public.t_before_rebuild USING btree (person_id, measured_at)";
+        assert_eq!(
+            carried_over(other, "t_before_rebuild", "t", "measured_at", true),
+            "CREATE INDEX o ON t USING btree (person_id, measured_at)"
         );
     }
 }

@@ -63,8 +63,16 @@ pub async fn empty<E: EntityTrait>(
             continue;
         }
         let due = due(from, to).build(DbBackend::Postgres);
+        let started = std::time::Instant::now();
         match one(db, target, &month, due).await {
             Ok(Some((deleted, alerts))) => {
+                tracing::info!(
+                    partition = %month.name,
+                    deleted,
+                    alerts,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "emptied a month"
+                );
                 *(target.deleted)(counts) += deleted;
                 counts.alerts_deleted += alerts;
                 counts.months_emptied += 1;

@@ -77,12 +77,23 @@ impl Counts {
 /// letting other tasks run between batches. A macro rather than a function taking an async
 /// closure: the server spawns the purge, and such a closure's future is not `Send` here.
 macro_rules! drain {
-    ($periods:expr, $batch:expr) => {
+    ($kind:literal, $periods:expr, $batch:expr) => {
+        let started = std::time::Instant::now();
+        let mut batches = 0u64;
         while let Some(n) = $batch.await? {
+            batches += 1;
             if n < $periods.batch_rows {
                 break;
             }
             tokio::task::yield_now().await;
+        }
+        if batches > 0 {
+            tracing::info!(
+                kind = $kind,
+                batches,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "purged in batches"
+            );
         }
     };
 }
@@ -112,9 +123,11 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> AppResult<Counts> {
         &mut counts,
     )
     .await?;
+    let mut after: Cursor = None;
     drain!(
+        "health checks",
         periods,
-        health_checks(db, &stand_downs, periods, now, &mut counts)
+        health_checks(db, &stand_downs, periods, now, &mut counts, &mut after)
     );
     let due = |from, to| {
         due_checkpoint_entries(&stand_downs, periods, now)
@@ -129,15 +142,22 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> AppResult<Counts> {
         &mut counts,
     )
     .await?;
+    let mut after: Cursor = None;
     drain!(
+        "checkpoint passages",
         periods,
-        checkpoint_entries(db, &stand_downs, periods, now, &mut counts)
+        checkpoint_entries(db, &stand_downs, periods, now, &mut counts, &mut after)
     );
     drain!(
+        "persons",
         periods,
         persons(db, &stand_downs, periods, now, &mut counts)
     );
-    drain!(periods, audit_events(db, periods, now, &mut counts));
+    drain!(
+        "audit events",
+        periods,
+        audit_events(db, periods, now, &mut counts)
+    );
     if !counts.is_empty() {
         file(db, &counts, now).await?;
     }
@@ -164,6 +184,18 @@ pub(super) async fn one_at_a_time(txn: &impl ConnectionTrait) -> AppResult<()> {
         ))
         .await?;
         txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
+            .await?;
+    }
+    Ok(())
+}
+
+/// Has PostgreSQL read a batch of checks or passages in the order of the `(instant, id)` index,
+/// stopping at the batch's size. Left to itself it misjudges how few rows the hold conditions
+/// let through, and sorts every row after the cursor to take the first: 3 to 4 s a batch on a
+/// city aged 90 days, against 19 ms in index order.
+async fn in_index_order(txn: &impl ConnectionTrait) -> AppResult<()> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared("SET LOCAL enable_sort = off")
             .await?;
     }
     Ok(())
@@ -219,6 +251,42 @@ pub(super) fn due_checkpoint_entries(
         )
 }
 
+/// Where one run's batches of a kind have got to: the instant and id of the last row taken.
+/// A row before it that was not due stays not due for the rest of the run, so each batch
+/// starts after it rather than reading such rows again. Kept rows gather at the oldest end
+/// (the checks of contacts are most of a city's checks): read again by every batch, they made
+/// the batches quadratic (262 batches of checks took 197 s on a city aged 90 days).
+type Cursor = Option<(DateTime<Utc>, i64)>;
+
+/// `select` in the order of `(instant, id)`, oldest first (by the index on the instant),
+/// after `after`.
+fn from_cursor<E: EntityTrait>(
+    select: Select<E>,
+    instant: E::Column,
+    id: E::Column,
+    after: Cursor,
+) -> Select<E> {
+    let select = match after {
+        Some((at, last)) => select.filter(instant.gte(at)).filter(
+            Expr::tuple([
+                Expr::col((E::default(), instant)),
+                Expr::col((E::default(), id)),
+            ])
+            .gt(Expr::tuple([Expr::val(at), Expr::val(last)])),
+        ),
+        None => select,
+    };
+    select.order_by_asc(instant).order_by_asc(id)
+}
+
+/// The ids of a batch's rows; moves the cursor to its last.
+fn advance(after: &mut Cursor, rows: &[(i64, DateTime<Utc>)]) -> Vec<i64> {
+    if let Some((id, at)) = rows.last() {
+        *after = Some((*at, *id));
+    }
+    rows.iter().map(|(id, _)| *id).collect()
+}
+
 /// One batch of health checks; `None` when there was nothing to delete.
 async fn health_checks(
     db: &DatabaseConnection,
@@ -226,17 +294,22 @@ async fn health_checks(
     periods: &Periods,
     now: DateTime<Utc>,
     counts: &mut Counts,
+    after: &mut Cursor,
 ) -> AppResult<Option<u64>> {
     let txn = begin_write(db).await?;
     one_at_a_time(&txn).await?;
-    let ids: Vec<i64> = due_health_checks(stand_downs, periods, now)
-        // Oldest first, by the index on the instant: a batch reads the rows it takes, not
-        // every newer row (or every row deleted by the batches before it) ahead of them.
-        .order_by_asc(health_check::Column::MeasuredAt)
-        .limit(periods.batch_rows)
-        .into_tuple()
-        .all(&txn)
-        .await?;
+    in_index_order(&txn).await?;
+    let rows: Vec<(i64, DateTime<Utc>)> = from_cursor(
+        due_health_checks(stand_downs, periods, now).column(health_check::Column::MeasuredAt),
+        health_check::Column::MeasuredAt,
+        health_check::Column::Id,
+        *after,
+    )
+    .limit(periods.batch_rows)
+    .into_tuple()
+    .all(&txn)
+    .await?;
+    let ids = advance(after, &rows);
     if ids.is_empty() {
         txn.rollback().await?;
         return Ok(None);
@@ -259,15 +332,23 @@ async fn checkpoint_entries(
     periods: &Periods,
     now: DateTime<Utc>,
     counts: &mut Counts,
+    after: &mut Cursor,
 ) -> AppResult<Option<u64>> {
     let txn = begin_write(db).await?;
     one_at_a_time(&txn).await?;
-    let ids: Vec<i64> = due_checkpoint_entries(stand_downs, periods, now)
-        .order_by_asc(checkpoint_entry::Column::PassedAt)
-        .limit(periods.batch_rows)
-        .into_tuple()
-        .all(&txn)
-        .await?;
+    in_index_order(&txn).await?;
+    let rows: Vec<(i64, DateTime<Utc>)> = from_cursor(
+        due_checkpoint_entries(stand_downs, periods, now)
+            .column(checkpoint_entry::Column::PassedAt),
+        checkpoint_entry::Column::PassedAt,
+        checkpoint_entry::Column::Id,
+        *after,
+    )
+    .limit(periods.batch_rows)
+    .into_tuple()
+    .all(&txn)
+    .await?;
+    let ids = advance(after, &rows);
     if ids.is_empty() {
         txn.rollback().await?;
         return Ok(None);

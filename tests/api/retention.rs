@@ -890,3 +890,49 @@ async fn the_change_logs_old_months_go_whole_and_say_how_far() {
         assert_eq!(app.count(&format!("SELECT COUNT(*) FROM {month}")).await, 0);
     }
 }
+
+/// Each run's batches go on from where the last one stopped, past the rows that stay (kept
+/// rows gather at the oldest end): interleaved with kept checks, every due check still goes,
+/// in batches of 4, and every kept one stays.
+#[tokio::test]
+async fn batches_go_on_past_the_rows_that_stay_and_miss_none_that_go() {
+    let app = crate::helpers::spawn_with(crate::helpers::Options {
+        extra_args: vec!["--purge-batch-rows".into(), "4".into()],
+        ..Default::default()
+    })
+    .await;
+    let case = fixtures::register(&app, 883, "褚建华", GRID).await;
+    let returnee = fixtures::register(&app, 884, "卫晓燕", GRID).await;
+    data(
+        &app,
+        &health(&app),
+        "mutation($p: ID!) { reportCase(input: { person: { id: $p }, classification: CONFIRMED }) { id } }",
+        json!({ "p": case.id }),
+    )
+    .await;
+    let base = Utc::now() - Duration::days(1);
+    let checks: Vec<Value> = (0..20)
+        .flat_map(|i| {
+            [(&case.id, 2 * i), (&returnee.id, 2 * i + 1)].map(|(person, minute)| {
+                json!({ "idempotencyKey": format!("c-{person}-{minute}"), "person": person,
+                    "measuredAt": base + Duration::minutes(minute), "temperature": 36.5 })
+            })
+        })
+        .collect();
+    let worker = app.token(Agency::Community, Role::Operator, COMMUNITY);
+    data(&app, &worker, CHECKS, json!({ "c": checks })).await;
+    stand_down(&app, DISTRICT).await;
+    // Just past the last check's period: their month is not over, so batches take them on
+    // both databases (20 rows in batches of 4: at least 5).
+    let periods = &app.state.settings.retention;
+    let counts = purge_at(
+        &app,
+        base + Duration::minutes(40) + periods.health_check + Duration::hours(1),
+    )
+    .await;
+    assert!(counts.batches >= 5, "{counts:?}");
+    assert!(counts.health_checks_deleted >= 20, "{counts:?}");
+    let of = |id: &str| format!("SELECT COUNT(*) FROM health_check WHERE person_id = {id}");
+    assert_eq!(app.count(&of(&returnee.id)).await, 0);
+    assert_eq!(app.count(&of(&case.id)).await, 20);
+}
