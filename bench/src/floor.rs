@@ -13,14 +13,13 @@
 //! | follow-ups | the community's observations with persons and the day's check count, those with fewer than two; the audit insert |
 //! | statistics | the eight groupings of the server in one `UNION ALL` |
 
-use std::sync::atomic::Ordering;
-
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sea_orm::sqlx::{self, SqlStr};
 
 use crate::{
     db::{on_pool, Db},
+    floor_audit::Filing,
     runner::Outcome,
     sample::{day_bounds, Unit},
     scenarios::{Ctx, Scenario, CASES_PAGE, FOLLOW_UPS_PAGE},
@@ -44,16 +43,14 @@ pub struct Floor {
     contacts: SqlStr,
     follow_ups: SqlStr,
     statistics: SqlStr,
-    audit: SqlStr,
-    /// Whether reads are filed on the audit trail (`--floor-no-audit` turns it off, to show
-    /// what the audit costs the database).
-    filing: bool,
+    /// How reads are filed on the audit trail (`floor_audit`).
+    filing: Filing,
 }
 
 impl Floor {
     /// `offset_secs`: the server's local offset, a constant of the run written into the
     /// statistics statement.
-    pub fn new(db: Db, district_children: &[Unit], offset_secs: i32, filing: bool) -> Self {
+    pub fn new(db: Db, district_children: &[Unit], offset_secs: i32, filing: Filing) -> Self {
         let pg = db.is_postgres();
         let ids_in = if pg {
             "= ANY($1)"
@@ -66,7 +63,6 @@ impl Floor {
             contacts: db.sql(&CONTACTS.replace("{ids_in}", ids_in)),
             follow_ups: db.sql(FOLLOW_UPS),
             statistics: db.sql(&statistics_sql(pg, district_children, offset_secs)),
-            audit: db.sql(if pg { AUDIT_POSTGRES } else { AUDIT_SQLITE }),
             filing,
             db,
         }
@@ -213,49 +209,20 @@ impl Floor {
         Ok(1)
     }
 
-    /// Files the reads of one request in one statement, as the server does: one event per
-    /// kind of record, naming the one record or the several; the statements run (none when
-    /// nothing was read).
+    /// Files the reads of one request as `--floor-*` says (`floor_audit`); the statements
+    /// run for it.
     async fn file_reads(
         &self,
         ctx: &Ctx,
         operation: &str,
         reads: &[(&str, Vec<i64>)],
     ) -> Result<u64, sqlx::Error> {
-        if !self.filing {
-            return Ok(0);
-        }
-        let events: Vec<serde_json::Value> = reads
-            .iter()
-            .filter(|(_, ids)| !ids.is_empty())
-            .map(|(kind, ids)| match ids.as_slice() {
-                [one] => serde_json::json!({ "t": kind, "i": one }),
-                many => serde_json::json!({ "t": kind, "j": many }),
-            })
-            .collect();
-        if events.is_empty() {
-            return Ok(0);
-        }
-        let request = format!(
-            "{}-floor-{}",
-            ctx.run_id,
-            ctx.counter.fetch_add(1, Ordering::Relaxed)
-        );
-        let city = &ctx.sample.city;
-        let events = serde_json::Value::Array(events).to_string();
-        on_pool!(&self.db, |pool| sqlx::query(self.audit.clone())
-            .bind(Utc::now())
-            .bind("loadgen-floor")
-            .bind("HEALTH")
-            .bind("OPERATOR")
-            .bind(&city.path)
-            .bind(operation)
-            .bind(&request)
-            .bind(&events)
-            .execute(pool)
-            .await
-            .map(|_| ()))?;
-        Ok(1)
+        self.filing.file(&self.db, ctx, operation, reads).await
+    }
+
+    /// The name of the floor's rows in the report.
+    pub fn suffix(&self) -> &'static str {
+        self.filing.suffix()
     }
 }
 
@@ -362,17 +329,6 @@ const FOLLOW_UPS: &str = "SELECT id, kind, start_date, planned_end_date, \
    WHERE p.residence_path >= $1 AND p.residence_path < $2 AND p.merged_into_id IS NULL \
      AND q.start_date <= $5 AND (q.ended_at IS NULL OR q.ended_at >= $4) \
 ) due WHERE checks < $6 ORDER BY id LIMIT $7";
-
-const AUDIT_POSTGRES: &str = "INSERT INTO audit_event \
-  (at, subject, agency, role, actor_path, operation, entity_type, entity_id, entity_ids, request_id) \
-  SELECT $1, $2, $3, $4, $5, $6, e.t, e.i, e.j, $7 \
-  FROM jsonb_to_recordset($8::jsonb) AS e(t text, i bigint, j jsonb)";
-
-const AUDIT_SQLITE: &str = "INSERT INTO audit_event \
-  (at, subject, agency, role, actor_path, operation, entity_type, entity_id, entity_ids, request_id) \
-  SELECT $1, $2, $3, $4, $5, $6, json_extract(value, '$.t'), json_extract(value, '$.i'), \
-         json_extract(value, '$.j'), $7 \
-  FROM json_each($8)";
 
 fn json_ids(ids: &[i64]) -> String {
     serde_json::Value::from(ids.to_vec()).to_string()

@@ -9,6 +9,7 @@
 mod client;
 mod db;
 mod floor;
+mod floor_audit;
 mod metrics;
 mod mixed;
 mod peer;
@@ -32,6 +33,7 @@ use crate::{
     client::Gql,
     db::Db,
     floor::Floor,
+    floor_audit::Filing,
     metrics::Metrics,
     report::{Report, ScenarioResult},
     runner::{closed_loop, Think, Window},
@@ -96,6 +98,12 @@ struct Args {
     /// The floor files no audit event: the database's work without the audit trail.
     #[arg(long)]
     floor_no_audit: bool,
+
+    /// The floor files its reads group-committed, as the server does: one writer files the
+    /// events of every request waiting in one statement (without it, one statement and
+    /// commit per request).
+    #[arg(long, conflicts_with = "floor_no_audit")]
+    floor_group_commit: bool,
 
     /// Drive a peer server instead of lianfang: `postgraphile` (bench/postgraphile over the
     /// same database) answers `lookup` and `cases` in its own schema; no token, no metrics.
@@ -311,23 +319,19 @@ async fn run_scenario(
         db.clone(),
         &ctx.sample.district_children,
         ctx.offset.local_minus_utc(),
-        !args.floor_no_audit,
+        Filing::new(&db, !args.floor_no_audit, args.floor_group_commit),
     ));
     if args.floor_only {
         if !scenario.has_floor() {
             bail!("{name} has no floor");
         }
+        let suffix = floor_sql.suffix();
         let floor_ctx = Arc::clone(ctx);
         let floor = closed_loop(args.concurrency, window, None, None, move |_| {
             let (ctx, floor_sql) = (Arc::clone(&floor_ctx), Arc::clone(&floor_sql));
             async move { (name, floor_sql.request(&ctx, scenario).await) }
         })
         .await?;
-        let suffix = if args.floor_no_audit {
-            "floor-no-audit"
-        } else {
-            "floor"
-        };
         return Ok(ScenarioResult::from_run(
             &format!("{name}-{suffix}"),
             args.concurrency,
@@ -387,6 +391,7 @@ fn parameters(args: &Args) -> serde_json::Value {
         "floor": args.floor,
         "floor_only": args.floor_only,
         "floor_no_audit": args.floor_no_audit,
+        "floor_group_commit": args.floor_group_commit,
         "peer": args.peer,
         "runs": args.runs,
         "db_max_connections": args.db_max_connections,
