@@ -1,5 +1,7 @@
 //! Layer 3 of the policy for persons: how much of one person a principal sees.
 
+use std::sync::Arc;
+
 use chrono::{Datelike, NaiveDate};
 use entity::{person, DocumentType, Sex};
 
@@ -29,7 +31,8 @@ pub enum Reach {
 /// the policy; the GraphQL type reads from it and cannot show more.
 #[derive(Debug, Clone)]
 pub struct PersonView {
-    model: person::Model,
+    /// Shared with the request's loaders: a person met through many records is one row.
+    model: Arc<person::Model>,
     reach: Reach,
     identity: Access,
     document: Access,
@@ -37,7 +40,8 @@ pub struct PersonView {
 }
 
 impl PersonView {
-    pub fn new(principal: &Principal, model: person::Model, reach: Reach) -> Self {
+    pub fn new(principal: &Principal, model: impl Into<Arc<person::Model>>, reach: Reach) -> Self {
+        let model = model.into();
         let level = |data| access(principal.agency, principal.role, data);
         let reach_cap = match reach {
             Reach::Jurisdiction | Reach::Task | Reach::Grant(_) => Access::ReadWrite,

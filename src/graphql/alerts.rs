@@ -106,7 +106,7 @@ impl Alert {
         Ok(state(ctx)?
             .orgs
             .cached_by_path(&self.0.org_path)?
-            .map(|u| OrgUnit(u.as_ref().clone())))
+            .map(|u| OrgUnit(u.clone())))
     }
 
     /// The kind of record that raised it: `HealthCheck`, `Case`, `Contact`, `Quarantine`.

@@ -90,7 +90,7 @@ impl AuditEvent {
         Ok(state(ctx)?
             .orgs
             .cached_by_path(&self.0.actor_path)?
-            .map(|u| OrgUnit(u.as_ref().clone())))
+            .map(|u| OrgUnit(u.clone())))
     }
 
     /// The GraphQL operation, e.g. `query persons` or `mutation registerPerson`.

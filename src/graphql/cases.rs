@@ -235,7 +235,7 @@ impl Case {
         Ok(state(ctx)?
             .orgs
             .cached_by_id(self.row.case.reporting_org_id)?
-            .map(|unit| OrgUnit(unit.as_ref().clone())))
+            .map(|unit| OrgUnit(unit.clone())))
     }
 
     /// When the case was excluded or closed.

@@ -92,11 +92,7 @@ pub(super) async fn prefetch_nested(ctx: &Context<'_>, records: &Records) -> Res
     prefetch::persons(ctx, &look.field("person"), &persons).await?;
     let cases: Vec<_> = records.cases.values().cloned().collect();
     prefetch::cases(ctx, &look.field("case"), &cases).await?;
-    let contacts: Vec<contact::Model> = records
-        .contacts
-        .values()
-        .map(|r| r.contact.clone())
-        .collect();
+    let contacts: Vec<&contact::Model> = records.contacts.values().map(|r| &r.contact).collect();
     prefetch::contacts(ctx, &look.field("contact"), &contacts, true).await?;
     let (quarantines, quarantined): (Vec<i64>, Vec<i64>) = records
         .quarantines

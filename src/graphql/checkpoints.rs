@@ -286,7 +286,7 @@ fn unit_by_id(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<OrgUnit>> {
     Ok(state(ctx)?
         .orgs
         .cached_by_id(id)?
-        .map(|u| OrgUnit(u.as_ref().clone())))
+        .map(|u| OrgUnit(u.clone())))
 }
 
 /// A traveller not (yet) registered as a person (未登记人员).

@@ -52,7 +52,7 @@ impl ContactQuery {
         )?;
         let filter = filter.unwrap_or_default().into_domain(state).await?;
         let rows = contacts::list(state, actor(ctx)?, &filter, &page).await?;
-        let models: Vec<contact::Model> = rows.items.iter().map(|r| r.contact.clone()).collect();
+        let models: Vec<&contact::Model> = rows.items.iter().map(|r| &r.contact).collect();
         prefetch::contacts(ctx, &prefetch::nodes(ctx), &models, true).await?;
         let mut connection = Connection::with_additional_fields(
             page.after.is_some(),
@@ -94,7 +94,7 @@ impl ContactMutation {
 pub struct Contact {
     contact: contact::Model,
     /// Present when loaded with its person.
-    person: Option<entity::person::Model>,
+    person: Option<std::sync::Arc<entity::person::Model>>,
 }
 
 impl Contact {
@@ -102,7 +102,7 @@ impl Contact {
         actor(ctx)?.record_reads("Contact", [row.contact.id])?;
         Ok(Self {
             contact: row.contact,
-            person: Some(row.person),
+            person: Some(row.person.into()),
         })
     }
 
@@ -133,7 +133,7 @@ impl Contact {
     /// The contact (pseudonymized when they live outside your jurisdiction).
     async fn person(&self, ctx: &Context<'_>) -> Result<Person> {
         match &self.person {
-            Some(person) => reached(ctx, person.clone()).await,
+            Some(person) => reached(ctx, std::sync::Arc::clone(person)).await,
             None => reached_by_id(ctx, self.contact.person_id).await,
         }
     }
@@ -176,7 +176,7 @@ impl Contact {
         Ok(state(ctx)?
             .orgs
             .cached_by_id(self.contact.traced_by_org_id)?
-            .map(|unit| OrgUnit(unit.as_ref().clone())))
+            .map(|unit| OrgUnit(unit.clone())))
     }
 
     /// Investigation notes, free text.

@@ -102,7 +102,7 @@ pub struct DailyReport(Report);
 #[Object]
 impl DailyReport {
     async fn org_unit(&self) -> OrgUnit {
-        OrgUnit(self.0.unit.as_ref().clone())
+        OrgUnit(self.0.unit.clone())
     }
 
     async fn date(&self) -> NaiveDate {
@@ -257,7 +257,7 @@ pub struct DailyReportStatus(daily_reports::ReportStatus);
 #[Object]
 impl DailyReportStatus {
     async fn org_unit(&self) -> OrgUnit {
-        OrgUnit(self.0.unit.as_ref().clone())
+        OrgUnit(self.0.unit.clone())
     }
 
     async fn date(&self) -> NaiveDate {
@@ -298,7 +298,7 @@ impl DailyReportStatus {
             .not_confirmed
             .iter()
             .take(usize::try_from(first).unwrap_or(0))
-            .map(|u| OrgUnit(u.as_ref().clone()))
+            .map(|u| OrgUnit(u.clone()))
             .collect()
     }
 }
@@ -319,6 +319,6 @@ pub struct UnitReportStatus {
 #[ComplexObject]
 impl UnitReportStatus {
     async fn org_unit(&self) -> OrgUnit {
-        OrgUnit(self.unit.as_ref().clone())
+        OrgUnit(self.unit.clone())
     }
 }

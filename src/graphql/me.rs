@@ -29,7 +29,7 @@ impl MeQuery {
             name: principal.name.clone(),
             agency: principal.agency.into(),
             role: principal.role.into(),
-            jurisdiction: OrgUnit(principal.org.as_ref().clone()),
+            jurisdiction: OrgUnit(principal.org.clone()),
             access,
         })
     }

@@ -1,5 +1,7 @@
 //! Org units: the jurisdiction tree (city > district > street > community > grid).
 
+use std::sync::Arc;
+
 use async_graphql::{
     connection::{Connection, Edge, EmptyFields},
     Context, Object, Result,
@@ -26,7 +28,7 @@ impl OrgUnitQuery {
             .by_code(&state.db, &code)
             .await?
             .ok_or(AppError::NotFound { entity: "OrgUnit" })?;
-        Ok(OrgUnit(unit.as_ref().clone()))
+        Ok(OrgUnit(unit.clone()))
     }
 
     /// The units directly below `parent` (a code), or the top of the tree when it is
@@ -67,22 +69,21 @@ impl OrgUnitQuery {
             .collect();
         let limit = usize::try_from(page.first).unwrap_or(usize::MAX);
         let mut connection = Connection::new(after_id > 0, children.len() > limit);
-        connection
-            .edges
-            .extend(children.into_iter().take(limit).map(|unit| {
-                Edge::new(
-                    Cursor::Id(unit.id).encode(LIST),
-                    OrgUnit(unit.as_ref().clone()),
-                )
-            }));
+        connection.edges.extend(
+            children
+                .into_iter()
+                .take(limit)
+                .map(|unit| Edge::new(Cursor::Id(unit.id).encode(LIST), OrgUnit(unit.clone()))),
+        );
         Ok(connection)
     }
 }
 
 /// A unit of the jurisdiction tree (辖区): city (市), district (区), street office or
 /// township (街道/乡镇), community or village (社区/村), grid (网格).
+/// Shared with the org directory's cache: a page names the same few units many times.
 #[derive(Clone)]
-pub struct OrgUnit(pub org_units::OrgUnit);
+pub struct OrgUnit(pub Arc<org_units::OrgUnit>);
 
 #[Object]
 impl OrgUnit {
@@ -107,6 +108,6 @@ impl OrgUnit {
         Ok(state(ctx)?
             .orgs
             .cached_by_id(parent_id)?
-            .map(|unit| OrgUnit(unit.as_ref().clone())))
+            .map(|unit| OrgUnit(unit.clone())))
     }
 }

@@ -231,7 +231,7 @@ impl Person {
             .ok_or_else(|| {
                 AppError::internal("person's residence grid missing from the org directory")
             })?;
-        Ok(OrgUnit(unit.as_ref().clone()))
+        Ok(OrgUnit(unit.clone()))
     }
 
     /// Vulnerability flags (困难群体标记) kept by civil affairs and the community.
@@ -263,7 +263,7 @@ impl Person {
             .await
             .map_err(AppError::from)?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(Provenance).collect())
+        Ok(rows.iter().cloned().map(Provenance).collect())
     }
 
     /// Cases of this person, newest first (病例记录).
@@ -316,7 +316,7 @@ impl Person {
             .load_one(self.0.id())
             .await
             .map_err(AppError::from)?;
-        let Some(quarantine) = rows.unwrap_or_default().into_iter().next() else {
+        let Some(quarantine) = rows.and_then(|rows| rows.first().cloned()) else {
             return Ok(None);
         };
         Ok(super::quarantines::Quarantine::many(ctx, vec![quarantine])?.pop())
@@ -615,13 +615,17 @@ async fn grid(state: &AppState, code: &str, field: &str) -> AppResult<Arc<Domain
 
 /// A person met through another record (a case, a contact, a check): shown as the policy
 /// says for how the principal reaches them, and put on the audit trail.
-pub async fn reached(ctx: &Context<'_>, model: person::Model) -> Result<Person> {
+pub async fn reached(ctx: &Context<'_>, model: impl Into<Arc<person::Model>>) -> Result<Person> {
     let person = reached_unaudited(ctx, model).await?;
     actor(ctx)?.record_reads("Person", [person.0.id()])?;
     Ok(person)
 }
 
-async fn reached_unaudited(ctx: &Context<'_>, model: person::Model) -> Result<Person> {
+async fn reached_unaudited(
+    ctx: &Context<'_>,
+    model: impl Into<Arc<person::Model>>,
+) -> Result<Person> {
+    let model = model.into();
     let actor = actor(ctx)?;
     let isolated = if scope::reach_needs_isolation(&actor.principal) {
         let active = ctx
@@ -680,9 +684,10 @@ pub async fn nested<G: Group>(
     let rows = loader(ctx.data::<Loaders>()?)
         .load_one(parent)
         .await
-        .map_err(AppError::from)?
-        .unwrap_or_default();
-    Ok(rows.into_iter().take(limit).collect())
+        .map_err(AppError::from)?;
+    Ok(rows
+        .map(|rows| rows.iter().take(limit).cloned().collect())
+        .unwrap_or_default())
 }
 
 /// Validates a nested list's `first`.

@@ -6,14 +6,14 @@
 //! several statements. Reading the query ahead makes the count exact: a page costs the same
 //! statements whatever its length.
 
-use std::collections::BTreeSet;
+use std::{collections::BTreeSet, sync::Arc};
 
 use async_graphql::{Context, Lookahead, Result};
 use entity::contact;
 
 use super::{
     context::{actor, state},
-    loaders::{Group, GroupLoader, Grouped, Loaders},
+    loaders::{Group, GroupLoader, Grouped, Loaders, Rows},
 };
 use crate::{
     access::scope,
@@ -30,7 +30,7 @@ async fn feed<G: Group>(
     loader: &Grouped<G>,
     state: &AppState,
     parents: &[i64],
-) -> Result<Vec<(i64, Vec<G::Row>)>> {
+) -> Result<Vec<(i64, Rows<G::Row>)>> {
     let rows = GroupLoader::<G>::fetch_all(state, parents).await?;
     loader.feed_many(rows.clone()).await;
     Ok(rows)
@@ -108,7 +108,7 @@ pub async fn cases(ctx: &Context<'_>, look: &Lookahead<'_>, rows: &[cases::CaseR
             &case_ids,
         )
         .await?;
-        let all: Vec<contact::Model> = grouped.into_iter().flat_map(|(_, rows)| rows).collect();
+        let all: Vec<&contact::Model> = grouped.iter().flat_map(|(_, rows)| rows.iter()).collect();
         contacts(ctx, &contacts_look, &all, false).await?;
     }
     Ok(())
@@ -118,7 +118,7 @@ pub async fn cases(ctx: &Context<'_>, look: &Lookahead<'_>, rows: &[cases::CaseR
 pub async fn contacts(
     ctx: &Context<'_>,
     look: &Lookahead<'_>,
-    rows: &[contact::Model],
+    rows: &[&contact::Model],
     persons_in_hand: bool,
 ) -> Result<()> {
     if rows.is_empty() || !look.exists() {
@@ -138,7 +138,7 @@ pub async fn contacts(
             let people = person_rows::by_ids(&state.db, &ids).await?;
             loaders
                 .person
-                .feed_many(people.into_iter().map(|p| (p.id, p)))
+                .feed_many(people.into_iter().map(|p| (p.id, Arc::new(p))))
                 .await;
         }
         persons(ctx, &person_look, &ids).await?;
@@ -198,7 +198,7 @@ pub async fn persons_by_id(ctx: &Context<'_>, look: &Lookahead<'_>, ids: &[i64])
     let people = person_rows::by_ids(&state(ctx)?.db, &ids).await?;
     ctx.data::<Loaders>()?
         .person
-        .feed_many(people.into_iter().map(|p| (p.id, p)))
+        .feed_many(people.into_iter().map(|p| (p.id, Arc::new(p))))
         .await;
     persons(ctx, look, &ids).await
 }

@@ -147,7 +147,7 @@ impl QuarantineMutation {
 /// A medical observation (医学观察).
 pub struct Quarantine {
     quarantine: quarantine::Model,
-    person: Option<entity::person::Model>,
+    person: Option<std::sync::Arc<entity::person::Model>>,
 }
 
 impl Quarantine {
@@ -155,7 +155,7 @@ impl Quarantine {
         actor(ctx)?.record_reads("Quarantine", [row.quarantine.id])?;
         Ok(Self {
             quarantine: row.quarantine,
-            person: Some(row.person),
+            person: Some(row.person.into()),
         })
     }
 
@@ -179,7 +179,7 @@ impl Quarantine {
 
     async fn person(&self, ctx: &Context<'_>) -> Result<Person> {
         match &self.person {
-            Some(person) => reached(ctx, person.clone()).await,
+            Some(person) => reached(ctx, std::sync::Arc::clone(person)).await,
             None => reached_by_id(ctx, self.quarantine.person_id).await,
         }
     }
@@ -216,7 +216,9 @@ impl Quarantine {
             .await
             .map_err(AppError::from)?;
         Ok(match loaded {
-            Some(contact) => Contact::many(ctx, vec![contact])?.pop(),
+            Some(contact) => {
+                Contact::many(ctx, vec![std::sync::Arc::unwrap_or_clone(contact)])?.pop()
+            }
             None => None,
         })
     }
@@ -264,7 +266,7 @@ impl Quarantine {
         Ok(state(ctx)?
             .orgs
             .cached_by_id(self.quarantine.ordered_by_org_id)?
-            .map(|unit| OrgUnit(unit.as_ref().clone())))
+            .map(|unit| OrgUnit(unit.clone())))
     }
 
     /// Checks recorded during this observation, latest first.

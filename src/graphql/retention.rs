@@ -94,7 +94,7 @@ impl StandDown {
         Ok(state(ctx)?
             .orgs
             .cached_by_id(self.0.org_id)?
-            .map(|u| OrgUnit(u.as_ref().clone())))
+            .map(|u| OrgUnit(u.clone())))
     }
 
     async fn declared_at(&self) -> DateTime<Utc> {

@@ -77,7 +77,7 @@ impl StatisticsQuery {
         let series = std::iter::once(&stats.whole)
             .chain(stats.children.iter())
             .map(|s| UnitSeries {
-                org_unit: OrgUnit(s.unit.as_ref().clone()),
+                org_unit: OrgUnit(s.unit.clone()),
                 values: s
                     .days
                     .iter()
@@ -139,7 +139,7 @@ pub struct Statistics {
 #[Object]
 impl Statistics {
     async fn org_unit(&self) -> OrgUnit {
-        OrgUnit(self.stats.whole.unit.as_ref().clone())
+        OrgUnit(self.stats.whole.unit.clone())
     }
 
     async fn from(&self) -> NaiveDate {
@@ -183,7 +183,7 @@ pub struct UnitStatistics {
 #[Object]
 impl UnitStatistics {
     async fn org_unit(&self) -> OrgUnit {
-        OrgUnit(self.series.unit.as_ref().clone())
+        OrgUnit(self.series.unit.clone())
     }
 
     async fn totals(&self) -> StatisticsFigures {

@@ -204,7 +204,7 @@ impl Task {
         Ok(state(ctx)?
             .orgs
             .cached_by_id(self.row.task.from_org_id)?
-            .map(|u| OrgUnit(u.as_ref().clone())))
+            .map(|u| OrgUnit(u.clone())))
     }
 
     async fn to_agency(&self) -> Agency {
@@ -217,7 +217,7 @@ impl Task {
         Ok(state(ctx)?
             .orgs
             .cached_by_id(self.row.task.to_org_id)?
-            .map(|u| OrgUnit(u.as_ref().clone())))
+            .map(|u| OrgUnit(u.clone())))
     }
 
     async fn priority(&self) -> TaskPriority {
