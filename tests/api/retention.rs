@@ -803,7 +803,7 @@ async fn a_month_mostly_due_goes_whole_and_what_stays_is_put_back() {
 
 /// A row no month's partition covers (a clock far off, a benchmark writing history) is
 /// stored in the default partition and moves into its own month when the partitions are
-/// prepared; it reads the same before and after.
+/// prepared; it reads the same before and after, and the default is left empty.
 #[tokio::test]
 async fn a_row_outside_every_month_gets_its_month() {
     let app = spawn_app().await;
@@ -840,6 +840,12 @@ async fn a_row_outside_every_month_gets_its_month() {
     if on_postgres(&app) {
         assert_eq!(
             app.count("SELECT COUNT(*) FROM health_check_default").await,
+            0
+        );
+        // Emptied, not only deleted from: no dead copy of the moved row stays behind.
+        assert_eq!(
+            app.count("SELECT pg_relation_size('health_check_default')")
+                .await,
             0
         );
         assert_eq!(
