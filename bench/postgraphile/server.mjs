@@ -13,6 +13,11 @@ import { grafserv } from "postgraphile/grafserv/node";
 const port = Number(process.env.PORT ?? 5678);
 const preset = {
   extends: [PostGraphileAmberPreset],
+  // PostGraphile offers filters only on columns an index leads, and ignores partial indexes:
+  // the document's uniqueness is one (`WHERE held_for_id IS NULL`, migration 000021), so
+  // without this `allPeople` has no `documentType` condition. The look-up's condition names
+  // `heldForId: null` too, so PostgreSQL uses that index, as lianfang and the floor do.
+  disablePlugins: ["PgIndexBehaviorsPlugin"],
   pgServices: [
     makePgService({
       connectionString: process.env.DATABASE_URL,

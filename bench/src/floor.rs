@@ -290,7 +290,7 @@ type FollowUpRow = (
 const LOOKUP: &str = "SELECT p.id, p.name, p.sex, p.birth_date, p.phone, p.address, \
        p.document_type, p.document_number, p.version, o.code, o.name \
   FROM person p JOIN org_unit o ON o.id = p.residence_org_id \
- WHERE p.document_type = $1 AND p.document_number = $2 \
+ WHERE p.document_type = $1 AND p.document_number = $2 AND p.held_for_id IS NULL \
    AND p.residence_path >= $3 AND p.residence_path < $4 AND p.merged_into_id IS NULL";
 
 /// Newest first, before the cursor; in reach of the city: reported inside or about a

@@ -17,7 +17,7 @@ use crate::{
 /// PostGraphile offers no `personByDocument...` field; a condition on both columns is the
 /// same index look-up.
 pub const LOOKUP: &str = "query($t: String!, $n: String!) {
-  allPeople(condition: { documentType: $t, documentNumber: $n }, first: 1) {
+  allPeople(condition: { documentType: $t, documentNumber: $n, heldForId: null }, first: 1) {
     nodes { rowId name sex birthDate phone address documentType documentNumber version orgUnitByResidenceOrgId { code name } }
   }
 }";
