@@ -9,7 +9,9 @@
 //! The index is written through (`fastupdate = off`): with GIN's pending list, inserts were
 //! cheaper on average, but every few hundred case pages one request flushed the list and
 //! waited a second for it (p99 of a case page at one client 114 ms, its worst 1,066 ms;
-//! written through, 83 and 88 ms). SQLite, the embedded default of small deployments, has
+//! written through, 83 and 88 ms). (Since then each day's partition's index keeps the
+//! pending list and the server merges it every second, so no request flushes it:
+//! `src/partitions.rs`.) SQLite, the embedded default of small deployments, has
 //! no index into an array and looks through the events of the auditor's jurisdiction
 //! instead.
 

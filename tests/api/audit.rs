@@ -307,3 +307,71 @@ async fn the_audit_trail_cannot_be_rewritten() {
     assert!(delete.is_err(), "an audit event was deleted");
     assert!(app.count("SELECT COUNT(*) FROM audit_event").await > 0);
 }
+
+/// On PostgreSQL the index of the records an event names is written in bulk: today's
+/// partition's GIN index keeps a pending list, an insert appends to it, and the server merges
+/// it into the index every second. Each record finds its event whether the merge has run or
+/// not.
+#[tokio::test]
+async fn the_audit_index_is_written_in_bulk_and_finds_events_before_and_after_its_merge() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    if app.state.db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return;
+    }
+    let today = format!("audit_event_p{}", chrono::Utc::now().format("%Y%m%d"));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid \
+             JOIN pg_am a ON a.oid = c.relam WHERE x.indrelid = '{today}'::regclass \
+             AND a.amname = 'gin' AND c.reloptions @> ARRAY['fastupdate=on']"
+        ))
+        .await,
+        1,
+        "today's GIN index keeps a pending list"
+    );
+    let subject = "grid-worker-bulk";
+    let token = app.token_for(Agency::Community, Role::Operator, COMMUNITY, subject);
+    let page = app
+        .gql(
+            &token,
+            "{ persons(first: 5) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_ok(&page);
+    let ids: Vec<String> = page["data"]["persons"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(ids.len() >= 2, "{page}");
+    let auditor = app.token(Agency::Health, Role::Auditor, "DEMO");
+    let found = |id: String| {
+        let (app, auditor) = (&app, &auditor);
+        async move {
+            let response = app
+                .gql(
+                    auditor,
+                    "query($id: ID!) { auditEvents(first: 10, filter: { entityType: \"Person\", entityId: $id, subject: \"grid-worker-bulk\" }) { edges { node { id } } } }",
+                    json!({ "id": id }),
+                )
+                .await;
+            assert_ok(&response);
+            response["data"]["auditEvents"]["edges"]
+                .as_array()
+                .unwrap()
+                .len()
+        }
+    };
+    for id in &ids {
+        assert_eq!(found(id.clone()).await, 1, "{id}, maybe before the merge");
+    }
+    lianfang::partitions::merge_pending(&app.state.db)
+        .await
+        .expect("merge");
+    for id in &ids {
+        assert_eq!(found(id.clone()).await, 1, "{id}, after the merge");
+    }
+}
