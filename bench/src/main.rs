@@ -319,7 +319,7 @@ async fn run_scenario(
         db.clone(),
         &ctx.sample.district_children,
         ctx.offset.local_minus_utc(),
-        Filing::new(&db, !args.floor_no_audit, args.floor_group_commit),
+        Filing::new(db, !args.floor_no_audit, args.floor_group_commit),
     ));
     if args.floor_only {
         if !scenario.has_floor() {

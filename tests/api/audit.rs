@@ -314,7 +314,6 @@ async fn the_audit_trail_cannot_be_rewritten() {
 /// not.
 #[tokio::test]
 async fn the_audit_index_is_written_in_bulk_and_finds_events_before_and_after_its_merge() {
-    use sea_orm::ConnectionTrait;
     let app = spawn_app().await;
     if app.state.db.get_database_backend() != sea_orm::DbBackend::Postgres {
         return;
